@@ -1,0 +1,53 @@
+"""The Engine protocol: the only code that talks to a database implements it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from mapforge.catalog.model import Catalog
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A database mapforge can read metadata from and materialize targets in.
+
+    Capabilities are attributes, not subclasses, so callers ask `engine.supports_merge`
+    instead of `isinstance(engine, DuckDBEngine)`.
+    """
+
+    name: str
+    dialect: str
+    supports_transactions: bool
+    supports_merge: bool
+
+    def catalog(self) -> Catalog:
+        """Introspect tables, views, columns, keys, comments and row counts."""
+        ...
+
+    def query(self, sql: str) -> QueryResult:
+        """Run a statement that returns rows."""
+        ...
+
+    def execute(self, sql: str) -> None:
+        """Run a statement that returns nothing."""
+        ...
+
+    def explain(self, sql: str) -> None:
+        """Plan a query without running it; raise EngineError when the binder refuses it."""
+        ...
+
+    def build_table(self, name: str, select_sql: str) -> int:
+        """Build `name` from `select_sql` under a temporary name, then swap it in atomically.
+
+        Returns the row count. On failure the previous table is left untouched.
+        """
+        ...
+
+    def close(self) -> None: ...
