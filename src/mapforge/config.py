@@ -36,6 +36,13 @@ class LLMConfig(BaseModel):
     max_retries: int = 4
     max_repairs: int = 2
     max_prompt_tokens: int = 8000
+    # gateway: requests/second (None = unlimited), parallel calls, spend cap per run (USD),
+    # cache lifetime (None = forever), price overrides {model: [in, out] USD per 1M tokens}
+    rps: float | None = None
+    max_concurrency: int = 4
+    budget_usd: float | None = None
+    cache_ttl_s: float | None = None
+    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
 
 
 class PrivacyConfig(BaseModel):

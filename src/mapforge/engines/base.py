@@ -50,4 +50,20 @@ class Engine(Protocol):
         """
         ...
 
+    def build_view(self, name: str, select_sql: str) -> None:
+        """Create or replace `name` as a view of `select_sql`, replacing a table of that name."""
+        ...
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table or view called `name` exists in the engine's schema."""
+        ...
+
+    def row_count(self, name: str) -> int:
+        """Exact number of rows in a table or view."""
+        ...
+
+    def checksum(self, name: str) -> str:
+        """An order-independent checksum of every row, to tell whether two builds agree."""
+        ...
+
     def close(self) -> None: ...

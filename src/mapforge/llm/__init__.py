@@ -1,0 +1,108 @@
+"""The model layer: providers behind one protocol, and the Gateway every call goes through.
+
+A new vendor is one module with a class satisfying `Provider`, registered in PROVIDERS and
+`make_provider`. `anthropic` is an optional extra, so AnthropicProvider is imported from
+`mapforge.llm.anthropic_provider`, not from here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mapforge.config import LLMConfig
+from mapforge.errors import ConfigError
+from mapforge.llm.cache import ExactCache, cache_key
+from mapforge.llm.gateway import Gateway, estimate_tokens
+from mapforge.llm.lazy import LazyGateway
+from mapforge.llm.ledger import PRICES, Ledger, LedgerRow, cost_usd, price_for
+from mapforge.llm.openai_provider import OpenAIProvider
+from mapforge.llm.provider import (
+    Completion,
+    CompletionRequest,
+    Message,
+    Provider,
+    TransientProviderError,
+)
+from mapforge.llm.ratelimit import TokenBucket
+
+__all__ = [
+    "PRICES",
+    "PROVIDERS",
+    "Completion",
+    "CompletionRequest",
+    "ExactCache",
+    "Gateway",
+    "LazyGateway",
+    "Ledger",
+    "LedgerRow",
+    "Message",
+    "OpenAIProvider",
+    "Provider",
+    "TokenBucket",
+    "TransientProviderError",
+    "cache_key",
+    "cost_usd",
+    "estimate_tokens",
+    "make_gateway",
+    "make_provider",
+    "price_for",
+]
+
+PROVIDERS = ("openai", "anthropic")
+CACHE_FILE = "cache.sqlite"
+LEDGER_FILE = "ledger.sqlite"
+
+
+def make_provider(cfg: LLMConfig) -> Provider:
+    """The provider named by `llm.provider` in mapforge.yml."""
+    if cfg.provider == "openai":
+        return OpenAIProvider(
+            model=cfg.model,
+            base_url=cfg.base_url,
+            api_key=cfg.api_key,
+            timeout=cfg.timeout,
+            seed=cfg.seed,
+        )
+    if cfg.provider == "anthropic":
+        return _anthropic(cfg)
+    raise ConfigError(
+        f"llm.provider: unknown provider {cfg.provider!r}",
+        hint=f"use one of {', '.join(PROVIDERS)}; OpenAI-compatible servers "
+        "(Azure, Ollama, vLLM, LM Studio, LiteLLM) use 'openai' with llm.base_url",
+    )
+
+
+def _anthropic(cfg: LLMConfig) -> Provider:
+    # `anthropic` is an optional extra: import it only when asked for.
+    try:
+        from mapforge.llm.anthropic_provider import AnthropicProvider
+    except ImportError:
+        raise ConfigError(
+            "llm.provider is 'anthropic' but the anthropic package is not installed",
+            hint="pip install 'mapforge[anthropic]'",
+        ) from None
+    return AnthropicProvider(
+        model=cfg.model, base_url=cfg.base_url, api_key=cfg.api_key, timeout=cfg.timeout
+    )
+
+
+def make_gateway(
+    cfg: LLMConfig,
+    state_dir: Path,
+    *,
+    use_cache: bool = True,
+    command: str = "plan",
+    budget_usd: float | None = None,
+) -> Gateway:
+    """A gateway wired from config: cache and ledger under `state_dir` (.mapforge/)."""
+    return Gateway(
+        make_provider(cfg),
+        cache=ExactCache(state_dir / CACHE_FILE, ttl_s=cfg.cache_ttl_s, enabled=use_cache),
+        ledger=Ledger(state_dir / LEDGER_FILE),
+        rps=cfg.rps,
+        max_concurrency=cfg.max_concurrency,
+        max_retries=cfg.max_retries,
+        budget_usd=budget_usd if budget_usd is not None else cfg.budget_usd,
+        prices=cfg.prices,
+        command=command,
+    )

@@ -106,6 +106,13 @@ class ColumnMapping(BaseModel):
     tests: list[str] = Field(default_factory=list)
     origin: Origin | None = None
 
+    @property
+    def source_columns(self) -> list[str]:
+        """Free-text rows often name several inputs in one cell: `first_name, last_name`."""
+        if not self.source_column:
+            return []
+        return [part.strip() for part in self.source_column.split(",") if part.strip()]
+
     def fingerprint(self) -> str:
         """Hash of everything that changes the SQL for this column (not where it was written)."""
         return _sha(self.model_dump(mode="json", exclude={"origin"}))

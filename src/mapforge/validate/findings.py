@@ -28,6 +28,7 @@ CODES: dict[str, str] = {
     "MF203": "output-column-order",
     "MF204": "uncastable-output-type",
     "MF205": "unnamed-output-column",
+    "MF206": "select-star",
     "MF301": "mapping-unknown-source-table",
     "MF302": "mapping-unknown-source-column",
     "MF303": "mapping-uncastable-type",

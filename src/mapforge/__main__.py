@@ -1,0 +1,3 @@
+from mapforge.cli import app
+
+app(prog_name="mapforge")

@@ -1,0 +1,199 @@
+"""The embedded default engine: one DuckDB file (or memory), one connection."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from mapforge.catalog.model import Catalog
+from mapforge.engines.base import QueryResult
+from mapforge.engines.duckdb_catalog import INTERNAL_PREFIX, quote, read_catalog
+from mapforge.errors import EngineError
+
+_LOCK_HINT = (
+    "another mapforge or duckdb process holds the database open; DuckDB allows one writer "
+    "process at a time, so stop that process or open the file read-only"
+)
+
+_KIND = """
+select 'table' from duckdb_tables()
+ where database_name = current_database() and schema_name = $schema
+   and lower(table_name) = lower($name) and not temporary
+union all
+select 'view' from duckdb_views()
+ where database_name = current_database() and schema_name = $schema
+   and lower(view_name) = lower($name) and not temporary
+"""
+
+
+class DuckDBEngine:
+    """Engine over one DuckDB database; every duckdb.Error leaves as an EngineError."""
+
+    name = "duckdb"
+    dialect = "duckdb"
+    supports_transactions = True
+    supports_merge = True
+
+    def __init__(
+        self, path: str | Path = ":memory:", read_only: bool = False, schema: str = "main"
+    ) -> None:
+        self.path = str(path)
+        self.schema = schema
+        self._conn = _open(self.path, read_only)
+        if schema != "main":
+            if not read_only:
+                self._run(f"create schema if not exists {quote(schema)}")
+            # Unqualified names in user SQL then resolve in the engine's schema.
+            self._run(f"use {quote(schema)}")
+
+    # -- Engine protocol -------------------------------------------------------------------
+
+    def catalog(self) -> Catalog:
+        """Introspect tables and views of the schema (mapforge's own objects excluded)."""
+        try:
+            return read_catalog(self._conn, self.schema)
+        except duckdb.Error as err:
+            raise _engine_error(err, None) from err
+
+    def query(self, sql: str) -> QueryResult:
+        """Run a statement and fetch every row."""
+        cursor = self._run(sql)
+        if cursor.description is None:
+            return QueryResult(columns=[], rows=[])
+        return QueryResult(columns=[d[0] for d in cursor.description], rows=cursor.fetchall())
+
+    def execute(self, sql: str) -> None:
+        """Run a statement (or several, separated by semicolons) for its effect."""
+        self._run(sql)
+
+    def explain(self, sql: str) -> None:
+        """Bind and plan `sql` without running it; binder errors become EngineError."""
+        self._run(f"explain {_strip(sql)}", shown=sql)
+
+    def build_table(self, name: str, select_sql: str) -> int:
+        """Build into a staging table, then drop-and-rename in one transaction."""
+        staging = f"{INTERNAL_PREFIX}tmp_{name}"
+        try:
+            self._run(f"drop table if exists {self._ref(staging)}")  # a crashed run's leftover
+            cursor = self._run(f"create table {self._ref(staging)} as {_strip(select_sql)}")
+            rows = cursor.fetchone()
+            with self._transaction():
+                self._drop(name)
+                self._run(f"alter table {self._ref(staging)} rename to {quote(name)}")
+        except EngineError:
+            self._discard(staging)
+            raise
+        return int(rows[0]) if rows else self.row_count(name)
+
+    def build_view(self, name: str, select_sql: str) -> None:
+        """Create or replace a view in one transaction; a table of that name is dropped."""
+        with self._transaction():
+            if self._kind(name) == "table":
+                self._drop(name)
+            self._run(f"create or replace view {self._ref(name)} as {_strip(select_sql)}")
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table or view `name` exists in the schema."""
+        return self._kind(name) is not None
+
+    def row_count(self, name: str) -> int:
+        """Exact count(*) of a table or view."""
+        row = self._run(f"select count(*) from {self._ref(name)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def checksum(self, name: str) -> str:
+        """Order-independent fingerprint of every row of `name`.
+
+        Each row is hashed with DuckDB's 64-bit hash() of the whole row struct; the hashes
+        are summed as HUGEINT (not XORed: XOR would let two identical rows cancel out) and
+        combined with the row count. Values are only comparable within one DuckDB version,
+        since hash() is not guaranteed stable across releases.
+        """
+        alias = f"{INTERNAL_PREFIX}row"  # a name no user column will shadow
+        sql = (
+            f"select count(*), coalesce(sum(hash({alias})::hugeint), 0) "
+            f"from {self._ref(name)} as {alias}"
+        )
+        count, total = self._run(sql).fetchone() or (0, 0)
+        return hashlib.sha256(f"{count}:{total}".encode()).hexdigest()[:32]
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        self._conn.close()
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _run(
+        self, sql: str, params: dict[str, str] | None = None, shown: str | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        try:
+            return self._conn.execute(sql, params)
+        except duckdb.Error as err:
+            raise _engine_error(err, shown or sql) from err
+
+    def _ref(self, name: str) -> str:
+        return f"{quote(self.schema)}.{quote(name)}"
+
+    def _kind(self, name: str) -> str | None:
+        row = self._run(_KIND, {"schema": self.schema, "name": name}).fetchone()
+        return row[0] if row else None
+
+    def _drop(self, name: str) -> None:
+        kind = self._kind(name)
+        if kind is not None:
+            self._run(f"drop {kind} {self._ref(name)}")
+
+    def _discard(self, staging: str) -> None:
+        # Cleanup must not hide the error that brought us here.
+        with suppress(duckdb.Error):
+            self._conn.execute(f"drop table if exists {self._ref(staging)}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._run("begin transaction")
+        try:
+            yield
+            self._run("commit")
+        except BaseException:
+            with suppress(duckdb.Error):  # a failed COMMIT has already rolled back
+                self._conn.execute("rollback")
+            raise
+
+
+def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.Error as err:
+        raise _engine_error(err, None) from err
+
+
+def _strip(sql: str) -> str:
+    """Drop a trailing semicolon so the statement can be embedded in another."""
+    return sql.strip().rstrip(";").rstrip()
+
+
+def _engine_error(err: duckdb.Error, sql: str | None) -> EngineError:
+    """A readable EngineError: DuckDB's message without its caret drawing, plus the SQL."""
+    text = str(err).split("\n\nLINE ")[0]
+    message = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    if sql:
+        first = next((line.strip() for line in sql.splitlines() if line.strip()), "")
+        message += f" [sql: {first[:120]}{'...' if len(first) > 120 else ''}]"
+    hint = _LOCK_HINT if "could not set lock on file" in message.lower() else None
+    return EngineError(message, hint=hint)

@@ -1,0 +1,262 @@
+"""The Gateway: the only code that calls a Provider.
+
+    complete(request)
+      cache hit? ─► answer (no call)
+      budget: spent + estimate > budget? ─► BudgetExceeded
+      retry (tenacity, exponential backoff + jitter, ≥ Retry-After) on TransientProviderError:
+          concurrency slot ─► token bucket (rps) ─► provider.complete
+      ledger row (always) ─► cache the answer
+
+The budget estimate for a call, before it is made: prompt tokens = characters / 4 of all
+messages, completion tokens = `request.max_tokens` or COMPLETION_ESTIMATE, priced with the
+model's price (an unknown price estimates 0 and is never refused). Estimates in flight
+are reserved, so concurrent calls cannot overshoot the budget together.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_exponential_jitter
+from tenacity.retry import retry_if_exception
+
+from mapforge.errors import BudgetExceeded, MapforgeError, ProviderError
+from mapforge.llm.cache import ExactCache
+from mapforge.llm.ledger import Ledger, LedgerRow, Outcome, cost_usd, price_for
+from mapforge.llm.provider import Completion, CompletionRequest, Provider, TransientProviderError
+from mapforge.llm.ratelimit import TokenBucket
+
+COMPLETION_ESTIMATE = 1024  # tokens assumed for an answer when max_tokens is not set
+MAX_RETRY_AFTER = 120.0  # a server asking for a longer pause is not retried: fail now
+Result = Completion | Exception
+
+
+def estimate_tokens(text: str) -> int:
+    """~4 characters a token: good enough for a budget check, never for billing."""
+    return max(1, round(len(text) / 4)) if text else 0
+
+
+def prompt_tokens_estimate(request: CompletionRequest) -> int:
+    """Estimated prompt tokens of a request, from its characters."""
+    return estimate_tokens("".join(m.content for m in request.messages))
+
+
+class Gateway:
+    """Cache, budget, rate limit, concurrency, retries and the ledger around one provider.
+
+    The gateway owns what it is given: `close()` closes the provider, cache and ledger.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        cache: ExactCache | None = None,
+        ledger: Ledger | None = None,
+        rps: float | None = None,
+        max_concurrency: int = 4,
+        max_retries: int = 4,
+        budget_usd: float | None = None,
+        prices: Mapping[str, tuple[float, float]] | None = None,
+        command: str = "plan",
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+    ) -> None:
+        self.provider, self.cache, self.ledger = provider, cache, ledger
+        self.max_concurrency, self.max_retries = max_concurrency, max_retries
+        self.budget_usd, self.prices, self.command = budget_usd, dict(prices or {}), command
+        self.calls = 0  # real provider calls, retries included
+        self.cache_hits = 0
+        self.spent_usd = 0.0  # this gateway's run
+        self._reserved = 0.0
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self._bucket = TokenBucket(rps) if rps else None
+        self._backoff = wait_exponential_jitter(
+            multiplier=backoff_s, max=max_backoff_s, jitter=backoff_s
+        )
+
+    # -- public ----------------------------------------------------------------------
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        """One answer: from the cache, or from the provider within budget, with retries."""
+        cached = self.cache.get(self.provider.name, request) if self.cache else None
+        if cached is not None:
+            with self._lock:
+                self.cache_hits += 1
+            self._record(self._row(request, cache_hit=True))
+            return cached
+        estimate = self._reserve(request)
+        started, attempts = time.monotonic(), [0]
+        try:
+            completion = self._with_retries(request, attempts)
+        except Exception as exc:
+            self._settle(estimate, 0.0)
+            self._record_failure(request, exc, time.monotonic() - started, attempts[0])
+            final = self._final(exc, attempts[0])
+            if final is exc:
+                raise
+            raise final from exc
+        row = self._success_row(request, completion, time.monotonic() - started, attempts[0])
+        self._settle(estimate, row.cost_usd)
+        self._record(row)
+        if self.cache:
+            self.cache.put(self.provider.name, request, completion)
+        return completion
+
+    def map(
+        self,
+        requests: Iterable[CompletionRequest],
+        on_done: Callable[[int, Result], None] | None = None,
+    ) -> list[Result]:
+        """Complete many requests concurrently; failures come back as exceptions, in order.
+
+        `on_done(index, result)` runs in the calling thread as each request finishes.
+        Only MapforgeErrors are returned as values; anything else is a bug and raises.
+        """
+        todo = list(requests)
+        results: list[Result | None] = [None] * len(todo)
+        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="mapforge-llm") as pool:
+            futures = {pool.submit(self.complete, r): i for i, r in enumerate(todo)}
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    results[index] = future.result()
+                except MapforgeError as exc:
+                    results[index] = exc
+                if on_done is not None:
+                    on_done(index, results[index])  # type: ignore[arg-type]
+        return results  # type: ignore[return-value]
+
+    def estimate_usd(self, request: CompletionRequest) -> float:
+        """The pre-flight cost estimate the budget check uses."""
+        completion = request.max_tokens or COMPLETION_ESTIMATE
+        return cost_usd(request.model, prompt_tokens_estimate(request), completion, self.prices)
+
+    def close(self) -> None:
+        """Close the provider's connections, the cache and the ledger."""
+        close = getattr(self.provider, "close", None)
+        if callable(close):
+            close()
+        for store in (self.cache, self.ledger):
+            if store is not None:
+                store.close()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- retries ---------------------------------------------------------------------
+
+    def _with_retries(self, request: CompletionRequest, attempts: list[int]) -> Completion:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
+        return retrying(self._attempt, request, attempts)
+
+    def _attempt(self, request: CompletionRequest, attempts: list[int]) -> Completion:
+        with self._slots:
+            if self._bucket is not None:
+                self._bucket.acquire()  # inside the slot: the send follows the token at once
+            with self._lock:
+                self.calls += 1
+            attempts[0] += 1
+            return self.provider.complete(request)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None) or 0.0
+        return max(self._backoff(state), retry_after)
+
+    def _final(self, exc: Exception, attempts: int) -> Exception:
+        if isinstance(exc, TransientProviderError):
+            return ProviderError(
+                f"{exc.message} (gave up after {attempts} attempts)",
+                hint="check the endpoint is up; raise llm.max_retries or lower llm.rps",
+            )
+        return exc
+
+    # -- budget ----------------------------------------------------------------------
+
+    def _reserve(self, request: CompletionRequest) -> float:
+        estimate = self.estimate_usd(request)
+        with self._lock:
+            committed = self.spent_usd + self._reserved
+            refused = self.budget_usd is not None and committed + estimate > self.budget_usd
+            if not refused:
+                self._reserved += estimate
+        if refused:
+            message = (
+                f"budget: this call to {request.model} would cost ~${estimate:.4f}; "
+                f"${committed:.4f} of the ${self.budget_usd:.4f} budget is spent or in flight"
+            )
+            self._record(self._row(request, outcome="budget", error=message))
+            raise BudgetExceeded(message, hint="raise the budget, or plan fewer targets (--select)")
+        return estimate
+
+    def _settle(self, estimate: float, actual: float) -> None:
+        with self._lock:
+            self._reserved -= estimate
+            self.spent_usd += actual
+
+    # -- ledger ----------------------------------------------------------------------
+
+    def _success_row(
+        self, request: CompletionRequest, completion: Completion, latency: float, attempts: int
+    ) -> LedgerRow:
+        estimated = completion.prompt_tokens is None or completion.completion_tokens is None
+        prompt = completion.prompt_tokens
+        answer = completion.completion_tokens
+        if prompt is None:
+            prompt = prompt_tokens_estimate(request)
+        if answer is None:
+            answer = estimate_tokens(completion.text)
+        return self._row(
+            request,
+            prompt_tokens=prompt,
+            completion_tokens=answer,
+            estimated=estimated,
+            cost_usd=cost_usd(request.model, prompt, answer, self.prices),
+            latency_s=latency,
+            retries=max(0, attempts - 1),
+        )
+
+    def _record_failure(
+        self, request: CompletionRequest, exc: Exception, latency: float, attempts: int
+    ) -> None:
+        outcome: Outcome = "budget" if isinstance(exc, BudgetExceeded) else "error"
+        error = f"{type(exc).__name__}: {exc}"
+        retries = max(0, attempts - 1)
+        self._record(
+            self._row(request, outcome=outcome, error=error, latency_s=latency, retries=retries)
+        )
+
+    def _row(self, request: CompletionRequest, **fields: Any) -> LedgerRow:
+        return LedgerRow(
+            command=self.command,
+            provider=self.provider.name,
+            model=request.model,
+            target=request.target,
+            purpose=request.purpose,
+            price_known=price_for(request.model, self.prices) is not None,
+            **fields,
+        )
+
+    def _record(self, row: LedgerRow) -> None:
+        if self.ledger is not None:
+            self.ledger.record(row)
+
+
+def _retryable(exc: BaseException) -> bool:
+    if not isinstance(exc, TransientProviderError):
+        return False
+    return exc.retry_after is None or exc.retry_after <= MAX_RETRY_AFTER

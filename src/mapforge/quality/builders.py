@@ -1,0 +1,152 @@
+"""The SQL of each kind of data-quality check: a SELECT returning the failing rows (dbt's idiom).
+
+Every identifier goes through sqlglot.exp with quoted=True, so a column named `order` or
+`Unit Price` cannot break, or inject into, the generated SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlglot
+from sqlglot import exp
+
+Severity = Literal["error", "warn"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check on one target; `sql` selects the rows that fail it."""
+
+    name: str
+    target: str
+    column: str | None
+    kind: str
+    severity: Severity
+    sql: str
+
+
+def not_null(
+    table: str, column: str, *, severity: Severity = "error", dialect: str = "duckdb"
+) -> Check:
+    """Rows where `column` is NULL."""
+    query = _select_rows(table).where(_col(column).is_(exp.null()))
+    return _check("not_null", table, column, severity, query, dialect)
+
+
+def unique(
+    table: str, columns: list[str], *, severity: Severity = "error", dialect: str = "duckdb"
+) -> Check:
+    """Key values that occur more than once, with their count in `n_records`.
+
+    Rows with a NULL in any key column are skipped, as a SQL UNIQUE constraint does;
+    not_null is the check for those.
+    """
+    if not columns:
+        raise ValueError("unique needs at least one column")
+    keys = [_col(c) for c in columns]
+    count = exp.Count(this=exp.Star())
+    query = (
+        exp.select(*keys, count.as_("n_records"))
+        .from_(_table(table))
+        .where(exp.and_(*[k.copy().is_(exp.null()).not_() for k in keys]))
+        .group_by(*[k.copy() for k in keys])
+        .having(count.copy() > 1)
+    )
+    column = columns[0] if len(columns) == 1 else None
+    name = f"unique_{_slug(table)}_{'_'.join(_slug(c) for c in columns)}"
+    return Check(name, table, column, "unique", severity, query.sql(dialect=dialect))
+
+
+def accepted_values(
+    table: str,
+    column: str,
+    values: list[Any],
+    *,
+    severity: Severity = "error",
+    dialect: str = "duckdb",
+) -> Check:
+    """Non-null rows whose `column` is not one of `values`."""
+    if not values:
+        raise ValueError("accepted_values needs at least one value")
+    allowed = [exp.convert(v) for v in values]
+    condition = exp.and_(_col(column).is_(exp.null()).not_(), _col(column).isin(*allowed).not_())
+    query = _select_rows(table).where(condition)
+    return _check("accepted_values", table, column, severity, query, dialect)
+
+
+def relationships(
+    table: str,
+    column: str,
+    to_table: str,
+    to_column: str,
+    *,
+    severity: Severity = "error",
+    dialect: str = "duckdb",
+) -> Check:
+    """Rows whose non-null `column` has no match in `to_table.to_column` (orphans)."""
+    child = _col(column, "child")
+    parent = _col(to_column, "parent")
+    query = (
+        exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("child", quoted=True)))
+        .from_(_table(table).as_("child", quoted=True))
+        .join(
+            _table(to_table).as_("parent", quoted=True),
+            on=exp.EQ(this=child, expression=parent),
+            join_type="left",
+        )
+        .where(exp.and_(child.copy().is_(exp.null()).not_(), parent.copy().is_(exp.null())))
+    )
+    name = f"relationships_{_slug(table)}_{_slug(column)}__{_slug(to_table)}_{_slug(to_column)}"
+    return Check(name, table, column, "relationships", severity, query.sql(dialect=dialect))
+
+
+def expression(
+    table: str,
+    expr: str,
+    *,
+    column: str | None = None,
+    severity: Severity = "error",
+    dialect: str = "duckdb",
+) -> Check:
+    """Rows where NOT (expr); as in dbt, a row where `expr` is NULL does not fail."""
+    try:
+        condition = sqlglot.parse_one(expr, dialect=dialect)
+    except sqlglot.ParseError as err:
+        raise ValueError(f"expression({expr}) is not valid SQL: {err}") from err
+    query = _select_rows(table).where(exp.Not(this=exp.Paren(this=condition)))
+    digest = hashlib.sha256(expr.encode()).hexdigest()[:8]
+    name = f"expression_{_slug(table)}_{digest}"
+    return Check(name, table, column, "expression", severity, query.sql(dialect=dialect))
+
+
+def _check(
+    kind: str, table: str, column: str, severity: Severity, query: exp.Select, dialect: str
+) -> Check:
+    name = f"{kind}_{_slug(table)}_{_slug(column)}"
+    return Check(name, table, column, kind, severity, query.sql(dialect=dialect))
+
+
+def _select_rows(table: str) -> exp.Select:
+    return exp.select(exp.Star()).from_(_table(table))
+
+
+def _table(name: str) -> exp.Table:
+    """`orders`, `main.orders` or `db.main.orders`, each part quoted."""
+    parts = name.split(".")
+    return exp.table_(
+        parts[-1],
+        db=parts[-2] if len(parts) > 1 else None,
+        catalog=parts[-3] if len(parts) > 2 else None,
+        quoted=True,
+    )
+
+
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower())

@@ -1,0 +1,41 @@
+"""Static validation: what can be proved about SQL without a database.
+
+`validate_sql` parses the SQL (the gates in statements.py), then runs CHECKS in order. Each
+check lives in its own module, reads a `Query` and returns findings; none rewrites the SQL.
+"""
+
+from __future__ import annotations
+
+from mapforge.catalog.model import Catalog
+from mapforge.mapping.spec import Target
+from mapforge.validate.columns import check_columns
+from mapforge.validate.contract import check_contract
+from mapforge.validate.findings import Finding
+from mapforge.validate.output_types import check_output_types
+from mapforge.validate.query import Check, Query
+from mapforge.validate.statements import parse_query
+from mapforge.validate.tables import check_tables
+
+CHECKS: tuple[Check, ...] = (
+    check_tables,
+    check_columns,
+    check_contract,
+    check_output_types,
+)
+
+
+def validate_sql(
+    sql: str, target: Target, catalog: Catalog, dialect: str = "duckdb"
+) -> list[Finding]:
+    """Every static finding for `sql` as the query filling `target`.
+
+    `catalog` must hold every table the SQL may read, including targets it reads: the
+    caller merges their contracts in (`mapforge.catalog.compose.planning_catalog`).
+    """
+    tree, findings = parse_query(sql, target, dialect)
+    if tree is None:
+        return findings
+    query = Query(sql=sql, tree=tree, target=target, catalog=catalog, dialect=dialect)
+    for check in CHECKS:
+        findings.extend(check(query))
+    return findings
