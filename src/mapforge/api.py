@@ -12,6 +12,7 @@ from mapforge.catalog.model import Catalog
 from mapforge.errors import LockError
 from mapforge.generate.attempt import LLMSettings
 from mapforge.generate.planner import Planner, PlanResult, TargetPlan
+from mapforge.llm.lazy import LazyGateway
 from mapforge.lock import EntryStatus, Lock
 from mapforge.pipeline.dag import DAG
 from mapforge.pipeline.results import RunResult, RunStatus, TargetResult
@@ -80,19 +81,14 @@ def plan(
         manual_sql=manual_sql or {},
         refresh=refresh,
     )
-    _attach_model(planner, project, use_cache)
-    result = planner.plan(chosen, on_done)
-    lockfile.write(project.dir, result.lock)
-    return result
-
-
-def _attach_model(planner: Planner, project: Project, use_cache: bool) -> None:
-    """Give the planner a gateway when a model is configured; built lazily on first use."""
-    from mapforge.llm.lazy import LazyGateway
-
     cfg = project.config.llm
     planner.settings = LLMSettings(model=cfg.model, temperature=cfg.temperature, seed=cfg.seed, max_repairs=cfg.max_repairs)
-    planner.gateway = LazyGateway(cfg, project.state_dir, use_cache=use_cache, command="plan")
+    # built on first use: a plan that needs no model opens no client and no ledger
+    with LazyGateway(cfg, project.state_dir, use_cache=use_cache, command="plan", budget_usd=cfg.budget_usd) as gateway:
+        planner.gateway = gateway
+        result = planner.plan(chosen, on_done)
+    lockfile.write(project.dir, result.lock)
+    return result
 
 
 def run(project: Project, *, select: list[str] | None = None, exclude: list[str] | None = None, on_done: Callable[[TargetResult], None] | None = None) -> RunResult:

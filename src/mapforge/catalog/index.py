@@ -32,8 +32,18 @@ def table_document(table: Table) -> list[str]:
 
 
 def column_words(table: Table) -> list[tuple[str, frozenset[str]]]:
-    """(lower-cased column name, its name and comment words), in table order."""
-    return [(c.name.lower(), frozenset(tokenize(c.name) + tokenize(c.comment))) for c in table.columns]
+    """(lower-cased column name, its name and comment words) of non-key columns, in order.
+
+    Keys are kept or dropped by the join path; matched on words, an FK commented "reference
+    to the customer" would crowd out the attribute a rule about the customer asks for.
+    """
+    keys = {c.lower() for c in table.primary_key}
+    keys |= {c.lower() for fk in table.foreign_keys for c in fk.columns}
+    return [
+        (c.name.lower(), frozenset(tokenize(c.name) + tokenize(c.comment)))
+        for c in table.columns
+        if c.name.lower() not in keys
+    ]
 
 
 class SchemaIndex:
@@ -85,7 +95,9 @@ class SchemaIndex:
 
 
 def _headline(table: Table) -> list[str]:
-    return list(tokenize(table.name) + tokenize(table.comment))
+    # distinct words: `customer_history` commented "customer change history" says
+    # "customer" once, like `cust_hist` with the same comment
+    return list(dict.fromkeys(tokenize(table.name) + tokenize(table.comment)))
 
 
 def _embedding_text(table: Table) -> str:

@@ -23,15 +23,22 @@ STOPWORDS = frozenset(
 )
 
 
+# (suffix, replacement): Latin endings that make "certificate" and "certification" differ
+_SUFFIXES = (("ations", ""), ("ation", ""), ("ates", ""), ("ate", ""), ("ions", ""), ("ion", ""))
+
+
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """Light plural stripping: enough to match `regions` with `region`, never more."""
+    """Light stemming: plurals and a few Latin endings, never leaving a stem under 4 letters."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + replacement
     return word
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from mapforge.catalog.model import Catalog
+from mapforge.catalog.model import Catalog, Table
 
 
 @dataclass
@@ -39,8 +40,12 @@ class Engine(Protocol):
         """Run a statement that returns nothing."""
         ...
 
-    def explain(self, sql: str) -> None:
-        """Plan a query without running it; raise EngineError when the binder refuses it."""
+    def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
+        """Plan a query without running it; raise EngineError when the binder refuses it.
+
+        `stubs` are tables the query may read that do not exist yet (upstream targets); the
+        engine makes them visible for the EXPLAIN only, leaving the database unchanged.
+        """
         ...
 
     def build_table(self, name: str, select_sql: str) -> int:

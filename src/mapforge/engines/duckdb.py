@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 
 import duckdb
 
-from mapforge.catalog.model import Catalog
+from mapforge.catalog.model import Catalog, Table
 from mapforge.engines.base import QueryResult
 from mapforge.engines.duckdb_catalog import INTERNAL_PREFIX, quote, read_catalog
 from mapforge.errors import EngineError
@@ -71,9 +71,21 @@ class DuckDBEngine:
         """Run a statement (or several, separated by semicolons) for its effect."""
         self._run(sql)
 
-    def explain(self, sql: str) -> None:
-        """Bind and plan `sql` without running it; binder errors become EngineError."""
-        self._run(f"explain {_strip(sql)}", shown=sql)
+    def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
+        """Bind and plan `sql` without running it; binder errors become EngineError.
+
+        `stubs` are tables the statement may read that need not exist yet (upstream targets):
+        they are created empty as TEMP tables, which shadow `main`, and rolled back after.
+        """
+        if not stubs:
+            self._run(f"explain {_strip(sql)}", shown=sql)
+            return
+        with suppress(_Rollback), self._transaction():
+            for table in stubs:
+                columns = ", ".join(f"{quote(c.name)} {c.type}" for c in table.columns)
+                self._run(f"create temp table {quote(table.name)} ({columns})")
+            self._run(f"explain {_strip(sql)}", shown=sql)
+            raise _Rollback
 
     def build_table(self, name: str, select_sql: str) -> int:
         """Build into a staging table, then drop-and-rename in one transaction."""
@@ -174,6 +186,10 @@ class DuckDBEngine:
             with suppress(duckdb.Error):  # a failed COMMIT has already rolled back
                 self._conn.execute("rollback")
             raise
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it on purpose."""
 
 
 def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from mapforge.catalog.compose import declared_slice
-from mapforge.catalog.model import Catalog
+from mapforge.catalog.compose import declared_slice, target_table
+from mapforge.catalog.model import Catalog, Table
 from mapforge.errors import BudgetExceeded, EngineError, ProviderError
 from mapforge.generate.attempt import Completer, LLMSettings, Outcome, generate_with_repair
 from mapforge.generate.compiler import compile_target
@@ -20,7 +20,7 @@ from mapforge.mapping.spec import Spec, Target
 from mapforge.validate.findings import Finding, Severity, has_errors
 from mapforge.validate.static import validate_sql
 
-Explain = Callable[[str], None]
+Explain = Callable[[str, Sequence[Table]], None]
 
 
 @dataclass
@@ -159,12 +159,18 @@ class Planner:
             return findings
         try:
             with self._explain_lock:  # one database connection is shared by the planning threads
-                self.explain(sql)
+                self.explain(sql, self._upstream_stubs(target))
         except EngineError as exc:
             findings.append(
                 Finding(code="MF501", severity=Severity.ERROR, target=target.name, message=exc.message, hint="the database's binder refused the statement")
             )
         return findings
+
+
+    def _upstream_stubs(self, target: Target) -> list[Table]:
+        """Contracts of the targets this one reads, so EXPLAIN binds before they are built."""
+        others = [t for t in self.spec.targets if t.name.lower() != target.name.lower()]
+        return [target_table(t) for t in others]
 
 
 def _normalize(sql: str) -> str:
