@@ -76,6 +76,19 @@ class CheckResult:
     status: CheckStatus = CheckStatus.PASS
     message: str = ""
 
+    def to_json(self) -> dict[str, Any]:
+        """The shape run_results.json keeps per test."""
+        return {
+            "name": self.check.name,
+            "kind": self.check.kind,
+            "column": self.check.column,
+            "severity": self.check.severity,
+            "status": str(self.status),
+            "failures": self.failures,
+            "message": self.message,
+            "sample": self.sample,
+        }
+
 
 def parse_test(spec: str, table: str, column: str | None, *, dialect: str = "duckdb") -> Check:
     """The Check a mapping's test text describes, on `table` (and `column`, if a column test)."""
