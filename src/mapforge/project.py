@@ -64,6 +64,12 @@ class Project:
             self._engine.close()
             self._engine = None
 
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def open_project(directory: Path, *, sheet: str | None = None, env: dict[str, str] | None = None) -> Project:
     directory = directory.resolve()

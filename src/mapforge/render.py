@@ -28,12 +28,9 @@ def _progress(console: Console, total: int, label: str, quiet: bool) -> Iterator
         yield lambda _item: progress.advance(task)
 
 
-def plan_progress(console: Console, total: int, quiet: bool = False) -> Any:
-    return _progress(console, total, "plan", quiet)
-
-
-def run_progress(console: Console, total: int, quiet: bool = False) -> Any:
-    return _progress(console, total, "run", quiet)
+def progress(console: Console, total: int, label: str, quiet: bool = False) -> Any:
+    """A progress bar on a terminal; nothing when piped or printing JSON."""
+    return _progress(console, total, label, quiet)
 
 
 def _styled(status: str) -> str:

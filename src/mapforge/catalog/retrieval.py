@@ -27,6 +27,11 @@ NEIGHBOUR_CUTOFF = 0.35  # a neighbour needs less: the join makes it likely alre
 NEIGHBOUR_BOOST = 1.5  # ranks "the customer's region" joined to the source first
 MAX_MATCHED_COLUMNS = 4  # per rule and table, besides keys and named columns
 COLUMN_CUTOFF = 0.5  # share of the best column score a matching column needs
+RERANK_DEPTH = 40  # tables re-scored by their best-matching column
+# Weight of the best single column's match in the rerank. BM25 scores words one by one; a
+# rule's attribute ("the change timestamp") should match one column as a whole, not
+# "change" in the table comment and "timestamp" in an unrelated load-time column.
+COLUMN_BOOST = 1.0
 
 
 @dataclass(frozen=True)
@@ -98,9 +103,7 @@ def _rank(index: SchemaIndex, query: Query, declared: list[str], neighbours: dic
     let a joined table that merely shares the attribute words ("net price") crowd out the
     one table the rule describes ("the warehouse's net price").
     """
-    scores = index.table_scores(query.tokens, query.text)
-    for key in declared:
-        scores[index.position[key]] = 0.0  # already in
+    scores = _reranked(index, query, declared, neighbours)
     best = scores.max(initial=0.0)
     if best <= 0:
         return []
@@ -111,6 +114,22 @@ def _rank(index: SchemaIndex, query: Query, declared: list[str], neighbours: dic
     boosted = {i: scores[i] * (NEIGHBOUR_BOOST if index.keys[i] in neighbours else 1.0) for i in picked}
     order = sorted(boosted, key=lambda i: (-boosted[i], index.keys[i]))
     return [index.keys[i] for i in order]
+
+
+def _reranked(index: SchemaIndex, query: Query, declared: list[str], neighbours: dict[str, str]) -> np.ndarray:
+    """Table scores where the best candidates and all neighbours gain their best column's match."""
+    base = index.table_scores(query.tokens, query.text)
+    for key in declared:
+        base[index.position[key]] = 0.0  # already in
+    depth = min(RERANK_DEPTH, len(base))
+    pool = set(np.argpartition(-base, depth - 1)[:depth].tolist()) if depth else set()
+    pool |= {index.position[k] for k in neighbours}
+    scores = np.zeros_like(base)
+    for i in pool:
+        if base[i] > 0:
+            column = index.column_scores(index.keys[i], query.tokens)
+            scores[i] = base[i] + COLUMN_BOOST * (column[0][0] if column else 0.0)
+    return scores
 
 
 def _top(index: SchemaIndex, scores: np.ndarray, hits: np.ndarray, limit: int) -> list[int]:

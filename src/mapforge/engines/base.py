@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -69,6 +70,24 @@ class Engine(Protocol):
 
     def checksum(self, name: str) -> str:
         """An order-independent checksum of every row, to tell whether two builds agree."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """BEGIN ... COMMIT, rolled back when the block raises.
+
+        Engines without transactions (Spark without Delta) yield without one and say so
+        with `supports_transactions = False`; callers then rely on build-and-swap.
+        """
+        ...
+
+    def sandbox(self, shadows: Mapping[str, str]) -> AbstractContextManager[None]:
+        """Inside the block, each name in `shadows` reads as the result of its SELECT.
+
+        Used for sample runs: `{"orders": "SELECT * FROM orders ORDER BY order_id LIMIT 500"}`
+        makes unqualified `orders` mean the sample. Real tables are never modified; whatever
+        the block created is gone when it exits (temp tables in a rolled-back transaction,
+        or temp views dropped on exit).
+        """
         ...
 
     def close(self) -> None: ...

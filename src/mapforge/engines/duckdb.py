@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -70,6 +70,21 @@ class DuckDBEngine:
     def execute(self, sql: str) -> None:
         """Run a statement (or several, separated by semicolons) for its effect."""
         self._run(sql)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN ... COMMIT; ROLLBACK when the block raises."""
+        with self._transaction():
+            yield
+
+    @contextmanager
+    def sandbox(self, shadows: Mapping[str, str]) -> Iterator[None]:
+        """TEMP tables shadow `main` inside a transaction that is always rolled back."""
+        with suppress(_Rollback), self._transaction():
+            for name, select_sql in sorted(shadows.items()):
+                self._run(f"create temp table {quote(name)} as {_strip(select_sql)}", shown=select_sql)
+            yield
+            raise _Rollback
 
     def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
         """Bind and plan `sql` without running it; binder errors become EngineError.
