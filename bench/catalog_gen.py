@@ -79,9 +79,7 @@ def generate(tables: int = 2000, targets: int = 200, seed: int = 7) -> Generated
 
 def _nouns() -> list[Noun]:
     return [
-        Noun(domain, *entry.split(":"))
-        for domain, entries in DOMAINS.items()
-        for entry in entries
+        Noun(domain, *entry.split(":")) for domain, entries in DOMAINS.items() for entry in entries
     ]
 
 
@@ -108,7 +106,9 @@ def _name(rng: random.Random, noun: Noun, facet: tuple, style: str) -> str:
     return f"{noun.abbr}_{abbr}_{rng.randint(1, 99):02d}"
 
 
-def _table(rng: random.Random, noun: Noun, facet: tuple, masters: dict, nouns: list[Noun]) -> TableInfo:
+def _table(
+    rng: random.Random, noun: Noun, facet: tuple, masters: dict, nouns: list[Noun]
+) -> TableInfo:
     slug, _, comment, attrs = facet
     style = "readable" if slug == "master" else rng.choice(["readable", "abbreviated", "cryptic"])
     name = masters[noun.abbr] if slug == "master" else _name(rng, noun, facet, style)
@@ -120,15 +120,25 @@ def _table(rng: random.Random, noun: Noun, facet: tuple, masters: dict, nouns: l
     filler = rng.sample(FILLER, rng.randint(9, 17))
     cols += [_attr_column(info, a, noun, commented=rng.random() < 0.8) for a in filler]
     if rng.random() < WIDE_SHARE:
-        cols += [Column(name=f"spare_{i:03d}", type="VARCHAR", comment=f"spare attribute {i}")
-                 for i in range(1, rng.randint(80, 140))]
-    info.table = info.table.model_copy(update={
-        "columns": cols,
-        "comment": f"{noun.phrase} {comment}",
-        "primary_key": [cols[0].name],
-        "foreign_keys": [ForeignKey(columns=[c.name], ref_table=masters[r.abbr], ref_columns=[_pk_name(r, "readable")])
-                         for r, c in zip(refs, cols[1 + len(attrs):], strict=False)],
-    })
+        cols += [
+            Column(name=f"spare_{i:03d}", type="VARCHAR", comment=f"spare attribute {i}")
+            for i in range(1, rng.randint(80, 140))
+        ]
+    info.table = info.table.model_copy(
+        update={
+            "columns": cols,
+            "comment": f"{noun.phrase} {comment}",
+            "primary_key": [cols[0].name],
+            "foreign_keys": [
+                ForeignKey(
+                    columns=[c.name],
+                    ref_table=masters[r.abbr],
+                    ref_columns=[_pk_name(r, "readable")],
+                )
+                for r, c in zip(refs, cols[1 + len(attrs) :], strict=False)
+            ],
+        }
+    )
     return info
 
 
@@ -139,7 +149,9 @@ def _pk_name(noun: Noun, style: str, slug: str = "master") -> str:
 
 def _pk(noun: Noun, slug: str, style: str) -> Column:
     what = noun.phrase if slug == "master" else f"{noun.phrase} {slug.replace('_', ' ')} row"
-    return Column(name=_pk_name(noun, style, slug), type="BIGINT", nullable=False, comment=f"{what} key")
+    return Column(
+        name=_pk_name(noun, style, slug), type="BIGINT", nullable=False, comment=f"{what} key"
+    )
 
 
 def _references(rng: random.Random, noun: Noun, slug: str, nouns: list[Noun]) -> list[Noun]:
@@ -157,10 +169,14 @@ def _references(rng: random.Random, noun: Noun, slug: str, nouns: list[Noun]) ->
 
 def _fk_column(ref: Noun, style: str) -> Column:
     # masters are always readable, so the FK column takes the master's PK name
-    return Column(name=_pk_name(ref, "readable"), type="BIGINT", comment=f"reference to the {ref.phrase}")
+    return Column(
+        name=_pk_name(ref, "readable"), type="BIGINT", comment=f"reference to the {ref.phrase}"
+    )
 
 
-def _attr_column(info: TableInfo, attr: Attr, noun: Noun, *, own: bool = False, commented: bool = True) -> Column:
+def _attr_column(
+    info: TableInfo, attr: Attr, noun: Noun, *, own: bool = False, commented: bool = True
+) -> Column:
     full, abbr, type_, phrase, tail = attr
     phrase = phrase.format(n=noun.phrase)
     name = full if info.style == "readable" else abbr
@@ -190,7 +206,9 @@ LOOKUP_RULES = [
 Edges = dict[str, list[tuple[str, str, str]]]
 
 
-def _target(rng: random.Random, n: int, edges: Edges, infos: dict[str, TableInfo]) -> GeneratedTarget:
+def _target(
+    rng: random.Random, n: int, edges: Edges, infos: dict[str, TableInfo]
+) -> GeneratedTarget:
     keys = sorted(infos)
     source = infos[rng.choice(keys)]
     declared = [source]
@@ -242,19 +260,32 @@ def _quote(info: TableInfo, column: str) -> str:
 def _structured(rng: random.Random, gen: GeneratedTarget, source: TableInfo) -> None:
     table = source.table
     pk = table.primary_key[0]
-    gen.target.columns.append(ColumnMapping(name="id", type="BIGINT", source_table=table.name, source_column=pk, key=True))
+    gen.target.columns.append(
+        ColumnMapping(name="id", type="BIGINT", source_table=table.name, source_column=pk, key=True)
+    )
     others = [c for c in table.columns if c.name != pk and not c.name.startswith("spare_")]
     for col in rng.sample(others, min(len(others), rng.randint(2, 4))):
-        gen.target.columns.append(ColumnMapping(name=f"src_{col.name}", type=col.type, source_table=table.name, source_column=col.name))
+        gen.target.columns.append(
+            ColumnMapping(
+                name=f"src_{col.name}",
+                type=col.type,
+                source_table=table.name,
+                source_column=col.name,
+            )
+        )
     gen.needed |= {(table.name, c.source_column) for c in gen.target.columns if c.source_column}
 
 
-def _free(gen: GeneratedTarget, phrase: str, text: str, case: str, needed: set[tuple[str, str]]) -> None:
+def _free(
+    gen: GeneratedTarget, phrase: str, text: str, case: str, needed: set[tuple[str, str]]
+) -> None:
     # analysts name a target column by its meaning, never by the cryptic source column
     name = "_".join(phrase.lower().split())
     if gen.target.column(name) is not None:
         name = f"{name}_{len(gen.target.columns)}"
-    gen.target.columns.append(ColumnMapping(name=name, type="VARCHAR", rule=Rule(kind=RuleKind.FREE_TEXT, text=text)))
+    gen.target.columns.append(
+        ColumnMapping(name=name, type="VARCHAR", rule=Rule(kind=RuleKind.FREE_TEXT, text=text))
+    )
     gen.needed |= needed
     gen.cases.append(case)
 
@@ -265,26 +296,56 @@ def _local(rng: random.Random, gen: GeneratedTarget, declared: list[TableInfo], 
         return
     a, b = rng.sample(sorted(info.attrs), 2)
     text = rng.choice(LOCAL_RULES).format(a=info.attrs[a], b=info.attrs[b])
-    _free(gen, f"combined {info.attrs[a]}", text, "local", {(info.table.name, a), (info.table.name, b)})
+    _free(
+        gen,
+        f"combined {info.attrs[a]}",
+        text,
+        "local",
+        {(info.table.name, a), (info.table.name, b)},
+    )
 
 
-def _description(rng: random.Random, gen: GeneratedTarget, declared: list[TableInfo], edges: Edges, infos: dict[str, TableInfo]) -> None:
+def _description(
+    rng: random.Random,
+    gen: GeneratedTarget,
+    declared: list[TableInfo],
+    edges: Edges,
+    infos: dict[str, TableInfo],
+) -> None:
     near = {t.table.name.lower() for t in declared}
     for t in declared:
         near |= {o.lower() for _, o, _ in edges[t.table.name.lower()]}
-    pool = sorted(k for k, i in infos.items() if i.style == "cryptic" and k not in near and _distinctive(i))
+    pool = sorted(
+        k for k, i in infos.items() if i.style == "cryptic" and k not in near and _distinctive(i)
+    )
     info = infos[rng.choice(pool)]
     column = rng.choice(_distinctive(info))
     text = rng.choice(LOOKUP_RULES).format(noun=info.noun.phrase, attr=_quote(info, column))
     assert info.table.name.lower() not in text.lower()  # the case is "by description only"
     pk = info.table.primary_key[0]
-    _free(gen, _quote(info, column), text, "description", {(info.table.name, column), (info.table.name, pk)})
+    _free(
+        gen,
+        _quote(info, column),
+        text,
+        "description",
+        {(info.table.name, column), (info.table.name, pk)},
+    )
 
 
-def _neighbour(rng: random.Random, gen: GeneratedTarget, declared: list[TableInfo], edges: Edges, infos: dict[str, TableInfo]) -> None:
+def _neighbour(
+    rng: random.Random,
+    gen: GeneratedTarget,
+    declared: list[TableInfo],
+    edges: Edges,
+    infos: dict[str, TableInfo],
+) -> None:
     names = {t.table.name.lower() for t in declared}
-    hops = [(t, e) for t in declared for e in edges[t.table.name.lower()]
-            if e[1].lower() not in names and _distinctive(infos[e[1].lower()])]
+    hops = [
+        (t, e)
+        for t in declared
+        for e in edges[t.table.name.lower()]
+        if e[1].lower() not in names and _distinctive(infos[e[1].lower()])
+    ]
     if not hops:
         return
     source, (col, other, other_col) = rng.choice(hops)

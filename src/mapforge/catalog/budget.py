@@ -76,7 +76,9 @@ def pack(picks: list[Pick], max_tokens: int) -> Packed:
     for pick in others:
         table = _fit_other(pick, max_tokens - used)
         if table is None:
-            notes.append(f"left out {pick.name} ({pick.reason}): over the {max_tokens}-token budget")
+            notes.append(
+                f"left out {pick.name} ({pick.reason}): over the {max_tokens}-token budget"
+            )
             continue
         tables.append(table)
         used += table_tokens(table)

@@ -34,7 +34,9 @@ class Focus:
     def mapped(self, table_key: str, column_names: list[str]) -> set[str]:
         """Columns of a table the mapping uses: source columns plus names in rule text."""
         named = self.source_columns.get(table_key, frozenset())
-        return {c.lower() for c in column_names if c.lower() in named or c.lower() in self.identifiers}
+        return {
+            c.lower() for c in column_names if c.lower() in named or c.lower() in self.identifiers
+        }
 
 
 def focus_of(target: Target) -> Focus:

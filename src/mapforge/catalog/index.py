@@ -84,7 +84,10 @@ class SchemaIndex:
     def column_scores(self, key: str, words: Sequence[str]) -> list[tuple[float, str]]:
         """(score, column) for columns sharing words with the query, best first, ties by order."""
         wanted = set(words)
-        weight = {w: self.lexical.idf(w) * (HEADLINE_WEIGHT if w in self.headline[key] else 1.0) for w in wanted}
+        weight = {
+            w: self.lexical.idf(w) * (HEADLINE_WEIGHT if w in self.headline[key] else 1.0)
+            for w in wanted
+        }
         scored = []
         for pos, (name, col_words) in enumerate(self.columns.get(key, [])):
             score = sum(weight[w] for w in col_words & wanted)

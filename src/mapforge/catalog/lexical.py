@@ -14,13 +14,13 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD = re.compile(r"[a-z]+")
 
 # English glue plus the verbs people start mapping rules with: they match every table equally.
-STOPWORDS = frozenset(
-    """a an and are as at be by for from has have if in into is it its of on or that the then
-    this to was were when where which while with without each every per all any only else
-    not no than their there these those use using add take get bring put show set map fill
-    derive compute calculate return look lookup up value values column field row rows table
-    based given also same""".split()
-)
+_STOPWORD_TEXT = """
+a an and are as at be by for from has have if in into is it its of on or that the then this to
+was were when where which while with without each every per all any only else not no than their
+there these those use using add take get bring put show set map fill derive compute calculate
+return look lookup up value values column field row rows table based given also same
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 # (suffix, replacement): Latin endings that make "certificate" and "certification" differ
@@ -77,7 +77,9 @@ class LexicalIndex:
                 ids, tfs = postings.setdefault(word, ([], []))
                 ids.append(doc_id)
                 tfs.append(tf)
-        self._postings = {w: (np.asarray(i), np.asarray(t, dtype=float)) for w, (i, t) in postings.items()}
+        self._postings = {
+            w: (np.asarray(i), np.asarray(t, dtype=float)) for w, (i, t) in postings.items()
+        }
 
     def idf(self, word: str) -> float:
         """How rare a word is across the documents (0 for unknown words)."""

@@ -1,9 +1,9 @@
 """select_slice: the small, sufficient part of a big catalog that one target's prompt needs.
 
-    declared sources ─┐
-    free-text rules ─► BM25 (+ vectors) over tables, FK neighbours of the sources boosted
-                      ─► columns: keys on the join path + columns matching the rule
-                      ─► pack into the token budget (summarize sources if they alone overflow)
+declared sources ─┐
+free-text rules ─► BM25 (+ vectors) over tables, FK neighbours of the sources boosted
+                  ─► columns: keys on the join path + columns matching the rule
+                  ─► pack into the token budget (summarize sources if they alone overflow)
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def _retrieve(index: SchemaIndex, focus: Focus, declared: list[str]) -> dict[str
     return found
 
 
-def _rank(index: SchemaIndex, query: Query, declared: list[str], neighbours: dict[str, str]) -> list[str]:
+def _rank(
+    index: SchemaIndex, query: Query, declared: list[str], neighbours: dict[str, str]
+) -> list[str]:
     """The query's best tables overall, plus its best FK neighbours; ties by name.
 
     Neighbours are ranked among themselves, not boosted into the global list: a boost would
@@ -111,12 +113,16 @@ def _rank(index: SchemaIndex, query: Query, declared: list[str], neighbours: dic
     picked = _top(index, scores, np.flatnonzero(scores >= RELATIVE_CUTOFF * best), MAX_PER_QUERY)
     hits = [i for i in near if scores[i] >= NEIGHBOUR_CUTOFF * best]
     picked += _top(index, scores, np.asarray(hits, dtype=int), MAX_NEIGHBOURS_PER_QUERY)
-    boosted = {i: scores[i] * (NEIGHBOUR_BOOST if index.keys[i] in neighbours else 1.0) for i in picked}
+    boosted = {
+        i: scores[i] * (NEIGHBOUR_BOOST if index.keys[i] in neighbours else 1.0) for i in picked
+    }
     order = sorted(boosted, key=lambda i: (-boosted[i], index.keys[i]))
     return [index.keys[i] for i in order]
 
 
-def _reranked(index: SchemaIndex, query: Query, declared: list[str], neighbours: dict[str, str]) -> np.ndarray:
+def _reranked(
+    index: SchemaIndex, query: Query, declared: list[str], neighbours: dict[str, str]
+) -> np.ndarray:
     """Table scores where the best candidates and all neighbours gain their best column's match."""
     base = index.table_scores(query.tokens, query.text)
     for key in declared:
@@ -136,7 +142,9 @@ def _top(index: SchemaIndex, scores: np.ndarray, hits: np.ndarray, limit: int) -
     return sorted(hits.tolist(), key=lambda i: (-scores[i], index.keys[i]))[:limit]
 
 
-def _picks(index: SchemaIndex, focus: Focus, declared: list[str], found: dict[str, _Found]) -> list[Pick]:
+def _picks(
+    index: SchemaIndex, focus: Focus, declared: list[str], found: dict[str, _Found]
+) -> list[Pick]:
     """Declared sources first, then retrieved tables in the order they were found."""
     chosen = set(declared) | set(found)
     joins = index.graph.join_columns(chosen)

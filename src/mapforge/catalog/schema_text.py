@@ -35,7 +35,9 @@ def render_table(table: Table, *, comments: bool = True) -> str:
         lines.append(line)
     for fk in table.foreign_keys:
         if len(fk.columns) > 1:
-            lines.append(f"  FK ({', '.join(fk.columns)}) {fk.ref_table} ({', '.join(fk.ref_columns)})")
+            lines.append(
+                f"  FK ({', '.join(fk.columns)}) {fk.ref_table} ({', '.join(fk.ref_columns)})"
+            )
     return "\n".join(lines)
 
 
