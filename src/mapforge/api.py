@@ -82,6 +82,7 @@ def plan(
         refresh=refresh,
     )
     cfg = project.config.llm
+    planner.max_prompt_tokens = cfg.max_prompt_tokens
     planner.settings = LLMSettings(model=cfg.model, temperature=cfg.temperature, seed=cfg.seed, max_repairs=cfg.max_repairs)
     # built on first use: a plan that needs no model opens no client and no ledger
     with LazyGateway(cfg, project.state_dir, use_cache=use_cache, command="plan", budget_usd=cfg.budget_usd) as gateway:

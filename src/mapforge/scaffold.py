@@ -9,7 +9,7 @@ from mapforge.errors import ConfigError
 CONFIG = """\
 # mapforge project configuration. ${VAR} and ${VAR:-default} read the environment;
 # every option can also be set with MAPFORGE_<SECTION>_<OPTION>, e.g. MAPFORGE_LLM_MODEL.
-name: {name}
+name: __NAME__
 mappings:
   - mappings/*
 engine:
@@ -17,9 +17,9 @@ engine:
   path: warehouse.duckdb
 llm:
   provider: openai            # openai (any OpenAI-compatible endpoint) | anthropic
-  base_url: ${{MAPFORGE_LLM_BASE_URL:-https://api.openai.com/v1}}
-  api_key: ${{OPENAI_API_KEY:-not-set}}
-  model: ${{MAPFORGE_LLM_MODEL:-gpt-4o-mini}}
+  base_url: ${MAPFORGE_LLM_BASE_URL:-https://api.openai.com/v1}
+  api_key: ${OPENAI_API_KEY:-not-set}
+  model: ${MAPFORGE_LLM_MODEL:-gpt-4o-mini}
   max_repairs: 2
 privacy:
   send_samples: false         # prompts carry metadata only
@@ -52,7 +52,7 @@ def scaffold(directory: Path) -> list[Path]:
         raise ConfigError(f"{existing[0]} already exists", hint="run `mapforge init` in an empty directory")
     mapping.parent.mkdir(exist_ok=True)
     (directory / "overrides").mkdir(exist_ok=True)
-    config.write_text(CONFIG.format(name=directory.resolve().name))
+    config.write_text(CONFIG.replace("__NAME__", directory.resolve().name))
     mapping.write_text(MAPPING)
     _create_sources(db)
     (directory / ".gitignore").write_text(".mapforge/\nwarehouse.duckdb\nwarehouse.duckdb.wal\n")

@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from mapforge.catalog.compose import declared_slice, target_table
+from mapforge.catalog.index import SchemaIndex
 from mapforge.catalog.model import Catalog, Table
+from mapforge.catalog.retrieval import Slice, select_slice
 from mapforge.errors import BudgetExceeded, EngineError, ProviderError
 from mapforge.generate.attempt import Completer, LLMSettings, Outcome, generate_with_repair
 from mapforge.generate.compiler import compile_target
@@ -59,6 +61,9 @@ class Planner:
     manual_sql: dict[str, tuple[str, str]] = field(default_factory=dict)  # target -> (author, sql)
     refresh: bool = False
     threads: int = 4
+    max_prompt_tokens: int = 8000
+    _index: SchemaIndex | None = field(default=None, repr=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _explain_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def plan(self, select: set[str] | None = None, on_done: Callable[[TargetPlan], None] | None = None) -> PlanResult:
@@ -105,12 +110,21 @@ class Planner:
         findings = self.validate(sql, target)
         return TargetPlan(target.name, action, self._entry(target, origin, sql, findings, hashes))
 
+    def _prompt_slice(self, target: Target) -> Slice:
+        """The catalog slice a prompt carries: declared sources plus what the rules need, within budget."""
+        with self._index_lock:  # built once per plan: the hot path on catalogs of thousands of tables
+            if self._index is None:
+                self._index = SchemaIndex.build(self.catalog)
+        return select_slice(target, self.catalog, self.max_prompt_tokens, index=self._index)
+
     def _from_model(self, target: Target, budget_hit: threading.Event) -> TargetPlan:
-        slice_ = declared_slice(target, self.catalog)
+        retrieved = self._prompt_slice(target)
+        slice_ = retrieved.catalog
         prompt = build_prompt(target, slice_, self.dialect)
         hashes = Hashes(
             mapping=target.fingerprint(),
-            catalog=slice_.fingerprint(),
+            # the declared slice, as `run` checks it; the retrieved extras are in the prompt hash
+            catalog=declared_slice(target, self.catalog).fingerprint(),
             template=prompt.template_hash,
             prompt=prompt.text_hash,
         )
