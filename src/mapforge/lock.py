@@ -47,6 +47,7 @@ class Attempt(BaseModel):
 
 class LockEntry(BaseModel):
     origin: str  # compiled | llm:<model> | override | manual:<author>
+    note: str | None = None  # how it came, when not the usual way (e.g. by batch)
     status: EntryStatus = EntryStatus.OK
     dialect: str = "duckdb"
     load: str = "table"

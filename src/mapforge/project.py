@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from mapforge.config import ProjectConfig, load_config
-from mapforge.engines import Engine, connect
+from mapforge.engines import Engine, open_engine
 from mapforge.errors import ConfigError
 from mapforge.mapping.spec import Spec
 
@@ -21,6 +21,7 @@ class Project:
     config: ProjectConfig
     sheet: str | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    _engine_target: str | None = field(default=None, repr=False)
 
     @property
     def state_dir(self) -> Path:
@@ -50,13 +51,14 @@ class Project:
         path = self.dir / OVERRIDES_DIR / f"{target}.sql"
         return path.read_text() if path.exists() else None
 
-    def engine(self) -> Engine:
-        if self._engine is None:
-            cfg = self.config.engine
-            path = Path(cfg.path)
-            if cfg.path != ":memory:" and not path.is_absolute():
-                path = self.dir / path
-            self._engine = connect(cfg.type, path=str(path))
+    def engine(self, target: str | None = None) -> Engine:
+        """The engine of `target` (None: mapforge.yml's default); one is open at a time."""
+        name = None if self.config.is_default(target) else target
+        if self._engine is None or self._engine_target != name:
+            self.close()
+            cfg = self.config.engine if name is None else self.config.engine_for(name)
+            self._engine = open_engine(cfg, self.dir)
+            self._engine_target = name
         return self._engine
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ class Engine(Protocol):
     dialect: str
     supports_transactions: bool
     supports_merge: bool
+    supports_parallel: bool  # worker() handles may run statements at the same time
 
     def catalog(self) -> Catalog:
         """Introspect tables, views, columns, keys, comments and row counts."""
@@ -87,6 +88,17 @@ class Engine(Protocol):
         makes unqualified `orders` mean the sample. Real tables are never modified; whatever
         the block created is gone when it exits (temp tables in a rolled-back transaction,
         or temp views dropped on exit).
+        """
+        ...
+
+    def worker(self) -> Engine:
+        """A handle on the same database for one other thread, for parallel runs.
+
+        It sees the same schema and committed data, has its own transaction state (and its
+        own temp tables), and is closed by its thread with `close()`; closing it leaves this
+        engine open. DuckDB returns a cursor on the shared connection, a server database a
+        new connection. An engine that cannot run statements concurrently sets
+        `supports_parallel = False`; the runner then never calls `worker()`.
         """
         ...
 

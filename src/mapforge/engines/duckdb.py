@@ -38,13 +38,19 @@ class DuckDBEngine:
     dialect = "duckdb"
     supports_transactions = True
     supports_merge = True
+    # Cursors of one connection run statements in parallel, each in its own transaction.
+    supports_parallel = True
 
     def __init__(
-        self, path: str | Path = ":memory:", read_only: bool = False, schema: str = "main"
+        self,
+        path: str | Path = ":memory:",
+        read_only: bool = False,
+        schema: str = "main",
+        _conn: duckdb.DuckDBPyConnection | None = None,
     ) -> None:
         self.path = str(path)
         self.schema = schema
-        self._conn = _open(self.path, read_only)
+        self._conn = _conn if _conn is not None else _open(self.path, read_only)
         if schema != "main":
             if not read_only:
                 self._run(f"create schema if not exists {quote(schema)}")
@@ -149,8 +155,28 @@ class DuckDBEngine:
         count, total = self._run(sql).fetchone() or (0, 0)
         return hashlib.sha256(f"{count}:{total}".encode()).hexdigest()[:32]
 
+    def worker(self) -> DuckDBEngine:
+        """An engine over a cursor of this connection, for one other thread.
+
+        A DuckDB connection must not be shared by threads, but its cursors may: each is a
+        separate client of the same database (own transaction, own temp tables), so the
+        `use <schema>` of this engine is repeated on it.
+        """
+        try:
+            cursor = self._conn.cursor()
+        except duckdb.Error as err:
+            raise _engine_error(err, None) from err
+        return DuckDBEngine(self.path, schema=self.schema, _conn=cursor)
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this connection, from another thread; idle: no-op.
+
+        Sample runs use it to enforce their time budget (mapforge.validate.dynamic).
+        """
+        self._conn.interrupt()
+
     def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connection (or a worker's cursor); safe to call twice."""
         self._conn.close()
 
     def __enter__(self) -> DuckDBEngine:

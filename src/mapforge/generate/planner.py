@@ -15,7 +15,8 @@ from mapforge.catalog.retrieval import Slice, select_slice
 from mapforge.errors import BudgetExceeded, EngineError, ProviderError
 from mapforge.generate.attempt import Completer, LLMSettings, Outcome, generate_with_repair
 from mapforge.generate.compiler import compile_target
-from mapforge.generate.prompt import build_prompt
+from mapforge.generate.expected import Sample
+from mapforge.generate.prompt import Prompt, build_prompt
 from mapforge.generate.references import target_dependencies
 from mapforge.lock import EntryStatus, Hashes, Lock, LockEntry, is_fresh
 from mapforge.mapping.spec import Spec, Target
@@ -58,6 +59,9 @@ class Planner:
     settings: LLMSettings | None = None
     overrides: Callable[[str], str | None] = lambda _name: None
     explain: Explain | None = None
+    sample: Sample | None = None  # the sample run after EXPLAIN (generate.expected.sampler)
+    # masked sample values for prompts (privacy.send_samples; privacy.samples.SampleCollector)
+    samples: Callable[[Target, Catalog], dict[str, list[str]]] | None = None
     manual_sql: dict[str, tuple[str, str]] = field(default_factory=dict)  # target -> (author, sql)
     refresh: bool = False
     threads: int = 4
@@ -108,6 +112,8 @@ class Planner:
             override=override_hash,
         )
         findings = self.validate(sql, target)
+        if action in ("override", "manual"):
+            findings = [_demoted(f) for f in findings]
         return TargetPlan(target.name, action, self._entry(target, origin, sql, findings, hashes))
 
     def _prompt_slice(self, target: Target) -> Slice:
@@ -117,10 +123,11 @@ class Planner:
                 self._index = SchemaIndex.build(self.catalog)
         return select_slice(target, self.catalog, self.max_prompt_tokens, index=self._index)
 
-    def _from_model(self, target: Target, budget_hit: threading.Event) -> TargetPlan:
+    def model_inputs(self, target: Target) -> tuple[Catalog, Prompt, Hashes]:
+        """The catalog slice, first prompt and hashes of a model-written target."""
         retrieved = self._prompt_slice(target)
         slice_ = retrieved.catalog
-        prompt = build_prompt(target, slice_, self.dialect)
+        prompt = build_prompt(target, slice_, self.dialect, self._samples(target, slice_))
         hashes = Hashes(
             mapping=target.fingerprint(),
             # the declared slice, as `run` checks it; the retrieved extras are in the prompt hash
@@ -128,6 +135,23 @@ class Planner:
             template=prompt.template_hash,
             prompt=prompt.text_hash,
         )
+        return slice_, prompt, hashes
+
+    def _samples(self, target: Target, slice_: Catalog) -> dict[str, list[str]] | None:
+        if self.samples is None:
+            return None
+        with self._explain_lock:  # the engine's one connection is shared by the planning threads
+            return self.samples(target, slice_)
+
+    def needs_model(self, target: Target) -> bool:
+        """Whether `plan` would ask a model for this target (for --estimate and --batch-out)."""
+        if self.overrides(target.name) is not None or target.structured or target.name in self.manual_sql:
+            return False
+        previous = self.lock.get(target.name)
+        return self.refresh or not is_fresh(previous, self.model_inputs(target)[2])
+
+    def _from_model(self, target: Target, budget_hit: threading.Event) -> TargetPlan:
+        slice_, prompt, hashes = self.model_inputs(target)
         previous = self.lock.get(target.name)
         if not self.refresh and previous is not None and is_fresh(previous, hashes):
             return TargetPlan(target.name, "reused", previous)
@@ -167,17 +191,20 @@ class Planner:
         )
 
     def validate(self, sql: str, target: Target) -> list[Finding]:
-        """Static checks, then EXPLAIN on the engine when the SQL is statically clean."""
+        """Static checks, then EXPLAIN, then a sample run — each only when the previous passed."""
         findings = validate_sql(sql, target, self.catalog, self.dialect)
         if has_errors(findings) or self.explain is None:
             return findings
-        try:
-            with self._explain_lock:  # one database connection is shared by the planning threads
+        with self._explain_lock:  # one database connection is shared by the planning threads
+            try:
                 self.explain(sql, self._upstream_stubs(target))
-        except EngineError as exc:
-            findings.append(
-                Finding(code="MF501", severity=Severity.ERROR, target=target.name, message=exc.message, hint="the database's binder refused the statement")
-            )
+            except EngineError as exc:
+                findings.append(
+                    Finding(code="MF501", severity=Severity.ERROR, target=target.name, message=exc.message, hint="the database's binder refused the statement")
+                )
+                return findings
+            if self.sample is not None:
+                findings += self.sample(sql, target)
         return findings
 
 
@@ -185,6 +212,16 @@ class Planner:
         """Contracts of the targets this one reads, so EXPLAIN binds before they are built."""
         others = [t for t in self.spec.targets if t.name.lower() != target.name.lower()]
         return [target_table(t) for t in others]
+
+
+# what a person may mean on purpose (an override that departs from a rule): warn, not fail
+_HUMAN_CHOICES = frozenset({"MF506", "MF507"})
+
+
+def _demoted(finding: Finding) -> Finding:
+    if finding.code in _HUMAN_CHOICES and finding.severity is Severity.ERROR:
+        return finding.model_copy(update={"severity": Severity.WARN})
+    return finding
 
 
 def _normalize(sql: str) -> str:

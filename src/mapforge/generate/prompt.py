@@ -21,6 +21,8 @@ import jinja2
 
 from mapforge.catalog.model import Catalog, Table
 from mapforge.mapping.spec import ColumnMapping, Join, Target
+from mapforge.privacy.redact import redact
+from mapforge.privacy.samples import Samples, sample_lines
 
 if TYPE_CHECKING:
     from mapforge.validate.findings import Finding
@@ -59,9 +61,17 @@ class Prompt:
     text_hash: str
 
 
-def build_prompt(target: Target, catalog_slice: Catalog, dialect: str = "duckdb") -> Prompt:
-    """The zero-shot prompt asking for the one SELECT that fills `target`."""
-    return _render((GENERATE,), _context(target, catalog_slice, dialect))
+def build_prompt(
+    target: Target, catalog_slice: Catalog, dialect: str = "duckdb", samples: Samples | None = None
+) -> Prompt:
+    """The zero-shot prompt asking for the one SELECT that fills `target`.
+
+    `samples` ({"table.column": [masked values]}, privacy.send_samples only) adds a
+    sample-values section; without it the prompt carries metadata only.
+    """
+    context = _context(target, catalog_slice, dialect)
+    context["samples"] = sample_lines(samples)
+    return _render((GENERATE,), context)
 
 
 def build_repair_prompt(
@@ -101,7 +111,8 @@ def _render(names: tuple[str, ...], context: dict[str, Any]) -> Prompt:
     env = _environment()
     module = env.get_template(names[0]).make_module(context)
     # each template defines one macro per message, named after the message's role
-    messages = [{"role": role, "content": str(getattr(module, role)())} for role in ROLES]
+    # redact: a comment or description holding a connection string must not reach a model
+    messages = [{"role": role, "content": redact(str(getattr(module, role)()))} for role in ROLES]
     return Prompt(messages, names[0], _template_hash(env, names), _text_hash(messages))
 
 
@@ -124,6 +135,7 @@ def _context(target: Target, catalog_slice: Catalog, dialect: str) -> dict[str, 
         "dialect": DIALECT_NAMES.get(dialect.lower(), dialect),
         "target": _target_view(target),
         "tables": [_table_view(t) for t in tables],
+        "samples": [],
     }
 
 

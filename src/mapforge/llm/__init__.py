@@ -103,6 +103,7 @@ def make_gateway(
         max_concurrency=cfg.max_concurrency,
         max_retries=cfg.max_retries,
         budget_usd=budget_usd if budget_usd is not None else cfg.budget_usd,
+        budget_usd_per_day=cfg.budget_usd_per_day,
         prices=cfg.prices,
         command=command,
     )

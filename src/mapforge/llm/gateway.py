@@ -1,9 +1,11 @@
 """The Gateway: the only code that calls a Provider.
 
     complete(request)
-      cache hit? ─► answer (no call)
-      budget: spent + estimate > budget? ─► BudgetExceeded
-      retry (tenacity, exponential backoff + jitter, ≥ Retry-After) on TransientProviderError:
+      exact cache hit, else semantic cache hit (purpose "ask")? ─► answer (no call)
+      budget: run's spent + estimate > budget_usd, or ledger's today + estimate >
+              budget_usd_per_day? ─► BudgetExceeded
+      retry (tenacity: after Retry-After when sent, else exponential backoff + jitter) on
+      TransientProviderError:
           concurrency slot ─► token bucket (rps) ─► provider.complete
       ledger row (always) ─► cache the answer
 
@@ -29,8 +31,10 @@ from mapforge.llm.cache import ExactCache
 from mapforge.llm.ledger import Ledger, LedgerRow, Outcome, cost_usd, price_for
 from mapforge.llm.provider import Completion, CompletionRequest, Provider, TransientProviderError
 from mapforge.llm.ratelimit import TokenBucket
+from mapforge.llm.semantic_cache import SemanticCache
 
 COMPLETION_ESTIMATE = 1024  # tokens assumed for an answer when max_tokens is not set
+RATE_SLACK = 0.05  # keep 5 % under llm.rps: see ratelimit.py, why exact pacing gets 429s
 MAX_RETRY_AFTER = 120.0  # a server asking for a longer pause is not retried: fail now
 Result = Completion | Exception
 
@@ -56,11 +60,13 @@ class Gateway:
         provider: Provider,
         *,
         cache: ExactCache | None = None,
+        semantic: SemanticCache | None = None,
         ledger: Ledger | None = None,
         rps: float | None = None,
         max_concurrency: int = 4,
         max_retries: int = 4,
         budget_usd: float | None = None,
+        budget_usd_per_day: float | None = None,
         prices: Mapping[str, tuple[float, float]] | None = None,
         command: str = "plan",
         backoff_s: float = 0.5,
@@ -69,13 +75,15 @@ class Gateway:
         self.provider, self.cache, self.ledger = provider, cache, ledger
         self.max_concurrency, self.max_retries = max_concurrency, max_retries
         self.budget_usd, self.prices, self.command = budget_usd, dict(prices or {}), command
+        self.budget_usd_per_day = budget_usd_per_day  # checked against the ledger's today
         self.calls = 0  # real provider calls, retries included
         self.cache_hits = 0
+        self.semantic, self.semantic_hits = semantic, 0  # natural-language requests only
         self.spent_usd = 0.0  # this gateway's run
         self._reserved = 0.0
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_concurrency)
-        self._bucket = TokenBucket(rps) if rps else None
+        self._bucket = TokenBucket(rps, slack=RATE_SLACK) if rps else None
         self._backoff = wait_exponential_jitter(
             multiplier=backoff_s, max=max_backoff_s, jitter=backoff_s
         )
@@ -85,13 +93,17 @@ class Gateway:
     def complete(self, request: CompletionRequest) -> Completion:
         """One answer: from the cache, or from the provider within budget, with retries."""
         cached = self.cache.get(self.provider.name, request) if self.cache else None
+        semantic = cached is None and self.semantic is not None
+        if semantic:
+            cached = self.semantic.lookup(request)  # type: ignore[union-attr]
         if cached is not None:
             with self._lock:
                 self.cache_hits += 1
+                self.semantic_hits += semantic
             self._record(self._row(request, cache_hit=True))
             return cached
         estimate = self._reserve(request)
-        started, attempts = time.monotonic(), [0]
+        started, attempts = time.monotonic(), [0, 0]  # [sends, last send refused with Retry-After]
         try:
             completion = self._with_retries(request, attempts)
         except Exception as exc:
@@ -106,6 +118,8 @@ class Gateway:
         self._record(row)
         if self.cache:
             self.cache.put(self.provider.name, request, completion)
+        if self.semantic is not None:
+            self.semantic.remember(request, completion)
         return completion
 
     def map(
@@ -142,7 +156,7 @@ class Gateway:
         close = getattr(self.provider, "close", None)
         if callable(close):
             close()
-        for store in (self.cache, self.ledger):
+        for store in (self.cache, self.semantic, self.ledger):
             if store is not None:
                 store.close()
 
@@ -165,17 +179,26 @@ class Gateway:
 
     def _attempt(self, request: CompletionRequest, attempts: list[int]) -> Completion:
         with self._slots:
-            if self._bucket is not None:
+            # A send refused with Retry-After (a 429) did not count against the server's
+            # limit: its retry goes out on the token that send took. Taking a new one would
+            # lose a slot per 429 (bench/throughput.py: +6 s over 100 calls at 2 rps).
+            if self._bucket is not None and not attempts[1]:
                 self._bucket.acquire()  # inside the slot: the send follows the token at once
             with self._lock:
                 self.calls += 1
             attempts[0] += 1
-            return self.provider.complete(request)
+            try:
+                return self.provider.complete(request)
+            except TransientProviderError as exc:
+                attempts[1] = int(exc.retry_after is not None)
+                raise
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None) or 0.0
-        return max(self._backoff(state), retry_after)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return retry_after  # the server said when its slot frees: later would waste it
+        return self._backoff(state)
 
     def _final(self, exc: Exception, attempts: int) -> Exception:
         if isinstance(exc, TransientProviderError):
@@ -189,19 +212,42 @@ class Gateway:
 
     def _reserve(self, request: CompletionRequest) -> float:
         estimate = self.estimate_usd(request)
+        today = self._spent_today()
         with self._lock:
-            committed = self.spent_usd + self._reserved
-            refused = self.budget_usd is not None and committed + estimate > self.budget_usd
-            if not refused:
+            refusal = self._refusal(request.model, estimate, today)
+            if refusal is None:
                 self._reserved += estimate
-        if refused:
-            message = (
-                f"budget: this call to {request.model} would cost ~${estimate:.4f}; "
-                f"${committed:.4f} of the ${self.budget_usd:.4f} budget is spent or in flight"
-            )
+        if refusal is not None:
+            message, hint = refusal
             self._record(self._row(request, outcome="budget", error=message))
-            raise BudgetExceeded(message, hint="raise the budget, or plan fewer targets (--select)")
+            raise BudgetExceeded(message, hint=hint)
         return estimate
+
+    def _spent_today(self) -> float:
+        if self.budget_usd_per_day is None or self.ledger is None:
+            return 0.0
+        return self.ledger.spent_today()
+
+    def _refusal(self, model: str, estimate: float, today: float) -> tuple[str, str] | None:
+        """(message, hint) when the call would pass the run's or the day's budget."""
+        call = f"this call to {model} would cost ~${estimate:.4f}"
+        run = self.spent_usd + self._reserved
+        if self.budget_usd is not None and run + estimate > self.budget_usd:
+            return (
+                f"budget: {call}; ${run:.4f} of this run's ${self.budget_usd:.4f} "
+                "(llm.budget_usd) is spent or in flight",
+                "raise llm.budget_usd in mapforge.yml or pass --budget USD, or plan fewer "
+                "targets (--select); targets finished so far are kept in mapforge.lock",
+            )
+        day = today + self._reserved  # ledger rows of finished calls + calls in flight
+        if self.budget_usd_per_day is not None and day + estimate > self.budget_usd_per_day:
+            return (
+                f"daily budget: {call}; ${day:.4f} of today's (UTC) "
+                f"${self.budget_usd_per_day:.4f} (llm.budget_usd_per_day) is spent or in flight",
+                "raise llm.budget_usd_per_day in mapforge.yml (MAPFORGE_LLM_BUDGET_USD_PER_DAY), "
+                "or wait for the next UTC day; see `mapforge cost --by day`",
+            )
+        return None
 
     def _settle(self, estimate: float, actual: float) -> None:
         with self._lock:

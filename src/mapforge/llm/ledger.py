@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mapforge.llm.migrations import Database
+from mapforge.llm.prices import genai_price
 
 # USD per 1M tokens (input, output), public list prices as of 2025. A dated variant
 # (gpt-4o-2024-08-06) matches by its longest known prefix. Override with `prices=`.
@@ -48,12 +49,16 @@ _GROUP_SQL = {
 def price_for(
     model: str, prices: Mapping[str, tuple[float, float]] | None = None
 ) -> tuple[float, float] | None:
-    """(input, output) USD per 1M tokens by longest matching prefix, or None if unknown."""
+    """(input, output) USD per 1M tokens by longest matching prefix, or None if unknown.
+
+    `prices` (llm.prices in mapforge.yml) wins, then the table above, then genai-prices
+    when it is installed: the table first keeps known models' costs the same everywhere.
+    """
     table = {**PRICES, **(prices or {})}
     if model in table:
         return table[model]
     matches = [name for name in table if model.startswith(name)]
-    return table[max(matches, key=len)] if matches else None
+    return table[max(matches, key=len)] if matches else genai_price(model)
 
 
 def cost_usd(

@@ -77,6 +77,9 @@ class OpenAIProvider:
             "model": request.model or self.model,
             "messages": [m.model_dump() for m in request.messages],
             "temperature": request.temperature,
+            # ask OpenAI not to retain the exchange (stored completions); compatible servers
+            # ignore the field. Anthropic's Messages API has no per-request equivalent.
+            "store": False,
         }
         seed = request.seed if request.seed is not None else self.seed
         if seed is not None:

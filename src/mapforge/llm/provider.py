@@ -25,6 +25,11 @@ class CompletionRequest(BaseModel):
     # who asked, for the ledger; never sent to the provider
     target: str | None = None
     purpose: str = "generate"
+    # natural-language requests (purpose "ask"): the question, the hash of the schema slice
+    # it was asked against, and that slice's identifiers; keys of the semantic cache only
+    semantic_text: str | None = None
+    schema_hash: str | None = None
+    schema_terms: list[str] = Field(default_factory=list)
 
 
 class Completion(BaseModel):

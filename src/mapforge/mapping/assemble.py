@@ -2,7 +2,7 @@
 
 A row with neither target_column nor target_type is a table row: it only carries
 table-level cells (its tests and description are the table's). Table-level cells
-(join, filter, load, depends_on, tags) may sit on any row of a target, usually the
+(join, filter, load, config, depends_on, tags) may sit on any row of a target, usually the
 first one or a merged cell; joins, dependencies and tags add up, while a second,
 different filter or load is an error rather than a silent pick.
 """
@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mapforge.mapping.cells import CellError, parse_flag, parse_load, split_list, to_text
 from mapforge.mapping.joins import parse_joins
+from mapforge.mapping.load_options import check_load_options, parse_load_options
 from mapforge.mapping.rows import Row
 from mapforge.mapping.rules import parse_rule
 from mapforge.mapping.spec import KEYED_LOADS, ColumnMapping, Join, Load, Target
@@ -47,9 +48,11 @@ def build_target(rows: Sequence[Row]) -> Target:
         description=next((d for row in table_rows if (d := row.text("description"))), ""),
         depends_on=_union(rows, "depends_on"),
         tags=_union(rows, "tags"),
+        config=_single(rows, "config", parse_load_options) or {},
         origin=head.origin,
     )
     _check_keyed(target, column_rows[0])
+    _check_options(target, rows)
     return target
 
 
@@ -165,6 +168,13 @@ def _required(row: Row, name: str) -> str:
     if not text:
         raise row.error(name, f"{name} is empty", hint=f"every mapping row needs a {name}")
     return text
+
+
+def _check_options(target: Target, rows: Sequence[Row]) -> None:
+    row = next((r for r in rows if r.text("config")), None)
+    if row is not None:
+        names = [c.name for c in target.columns]
+        cell(row, "config", lambda _: check_load_options(target.config, target.load, names))
 
 
 def _check_keyed(target: Target, first: Row) -> None:

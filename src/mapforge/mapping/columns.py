@@ -33,6 +33,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "nullable": ("Nullable", "Null Allowed"),
     "depends_on": ("Depends On",),
     "tags": ("Tags",),
+    "config": ("Load Options", "Load Config", "Options"),
 }
 REQUIRED = ("target_table", "target_column", "target_type")
 # What makes a row a header row: enough to tell a mapping sheet from a cover sheet.

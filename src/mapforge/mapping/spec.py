@@ -130,6 +130,8 @@ class Target(BaseModel):
     description: str = ""
     depends_on: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    # load options (watermark, strategy, track, ...); see mapping/load_options.py
+    config: dict[str, str] = Field(default_factory=dict)
     origin: Origin | None = None
 
     @property
@@ -165,7 +167,13 @@ class Target(BaseModel):
 
     def fingerprint(self) -> str:
         """Hash of the mapping rows and table-level cells that shape this target's SQL."""
-        return _sha(self.model_dump(mode="json", exclude={"origin": True, "columns": {"__all__": {"origin"}}}))
+        # load options wrap the SELECT at run time and never change it: not part of the hash
+        return _sha(
+            self.model_dump(
+                mode="json",
+                exclude={"origin": True, "config": True, "columns": {"__all__": {"origin"}}},
+            )
+        )
 
 
 class Spec(BaseModel):

@@ -37,6 +37,7 @@ TARGET_KEYS: dict[str, str | None] = {
     "tests": "tests",
     "depends_on": "depends_on",
     "tags": "tags",
+    "config": "config",
     "columns": None,
 }
 COLUMN_KEYS: dict[str, str | None] = {
@@ -133,6 +134,9 @@ class _Document:
         )
 
     def _value(self, value: Any, path: str, many: bool) -> Value:
+        if path.endswith(".config") and isinstance(value, dict):
+            # `config: {watermark: x}` reads like the sheet cell `watermark=x`
+            return "; ".join(f"{k}={_option(v)}" for k, v in value.items())
         if many and isinstance(value, list):
             return [self._text(item, f"{path}[{i}]") for i, item in enumerate(value)]
         if many and isinstance(value, dict):
@@ -143,6 +147,10 @@ class _Document:
         if isinstance(value, dict | list):
             raise self.error(path, "expected text, a number or true/false")
         return to_text(value)
+
+
+def _option(value: Any) -> str:
+    return ", ".join(to_text(v) for v in value) if isinstance(value, list) else to_text(value)
 
 
 def _lines(node: yaml.Node | None, path: str) -> dict[str, int]:

@@ -1,19 +1,97 @@
-"""The data tests of one target: its key, plus what its mapping rows declare."""
+"""The data tests of one target: its key, plus what its mapping rows declare; and running them."""
 
 from __future__ import annotations
 
-from mapforge.mapping.spec import Target
-from mapforge.quality.checks import Check, not_null, parse_test, unique
+import time
+from datetime import datetime
+
+from mapforge.engines.base import Engine
+from mapforge.errors import MappingError
+from mapforge.mapping.spec import Origin, Target
+from mapforge.pipeline.results import RunStatus, TargetResult, Timing, now
+from mapforge.quality.checks import Check, CheckSpecError, not_null, parse_tests, run_check, unique
+from mapforge.quality.context import JoinClause, TableContext
 
 
-def target_checks(target: Target) -> list[Check]:
-    """Key not_null + unique, then every declared column and table test, without duplicates."""
+def target_checks(
+    target: Target, *, reference_time: datetime | None = None, dialect: str = "duckdb"
+) -> list[Check]:
+    """Key not_null + unique, then every declared column and table test, without duplicates.
+
+    `reference_time` is the moment freshness tests measure against (default: now, UTC).
+    """
+    context = table_context(target, reference_time)
     checks: list[Check] = []
     if target.key:
-        checks += [not_null(target.name, column) for column in target.key]
-        checks.append(unique(target.name, target.key))
+        checks += [not_null(target.name, column, dialect=dialect) for column in target.key]
+        checks.append(unique(target.name, target.key, dialect=dialect))
     for column in target.columns:
-        checks += [parse_test(text, target.name, column.name) for text in column.tests]
-    checks += [parse_test(text, target.name, None) for text in target.tests]
+        for text in column.tests:
+            checks += _parsed(text, target, column.name, column.origin, context, dialect)
+    for text in target.tests:
+        checks += _parsed(text, target, None, target.origin, context, dialect)
     seen: set[tuple[str, str]] = set()
     return [c for c in checks if (c.name, c.sql) not in seen and not seen.add((c.name, c.sql))]  # type: ignore[func-returns-value]
+
+
+def table_context(target: Target, reference_time: datetime | None = None) -> TableContext:
+    """What table-level tests need from the mapping, in quality's own (mapping-free) terms."""
+    joins = tuple(JoinClause(j.table, j.text, j.alias) for j in target.joins)
+    context = TableContext(driving_table=target.driving_table, filter=target.filter, joins=joins)
+    if reference_time is not None:
+        context = TableContext(context.driving_table, context.filter, joins, reference_time)
+    return context
+
+
+def run_target_tests(
+    engine: Engine, target: Target, *, reference_time: datetime | None = None
+) -> TargetResult:
+    """Run one target's checks against the table as it is now; nothing is built."""
+    clock, start = time.perf_counter(), now()
+    result = TargetResult(target.name, RunStatus.SUCCESS)
+    if not engine.table_exists(target.name):
+        result.status, result.message = RunStatus.ERROR, "not built yet: run `mapforge run` first"
+        return result
+    result.rows = engine.row_count(target.name)
+    for check in target_checks(target, reference_time=reference_time, dialect=engine.dialect):
+        record(result, run_check(engine, check).to_json())
+    result.timing.append(Timing("test", start, now()))
+    result.execution_time = time.perf_counter() - clock
+    failed = [t["name"] for t in result.tests if t["status"] in ("fail", "error")]
+    result.message = (
+        f"tests failed: {', '.join(failed)}" if failed else f"{len(result.tests)} tests"
+    )
+    return result
+
+
+def record(result: TargetResult, outcome: dict[str, object]) -> None:
+    """Add one test outcome and let it lower the target's status (fail beats warn)."""
+    result.tests.append(outcome)
+    if outcome["status"] in ("fail", "error"):
+        result.failures += max(int(outcome["failures"]), 1)  # type: ignore[call-overload]
+        result.status = RunStatus.FAIL
+    elif outcome["status"] == "warn" and result.status is RunStatus.SUCCESS:
+        result.status = RunStatus.WARN
+
+
+def _parsed(
+    text: str,
+    target: Target,
+    column: str | None,
+    origin: Origin | None,
+    context: TableContext,
+    dialect: str,
+) -> list[Check]:
+    try:
+        return parse_tests(text, target.name, column, dialect=dialect, context=context)
+    except CheckSpecError as err:
+        # a bad test cell is the user's to fix: say which cell, not a traceback
+        where = origin or Origin(file="mapping")
+        raise MappingError(
+            f"{target.name}: test {text!r}: {err.message}",
+            file=where.file,
+            sheet=where.sheet,
+            row=where.row,
+            column="tests",
+            hint=err.hint,
+        ) from None

@@ -32,7 +32,7 @@ def not_null(
     table: str, column: str, *, severity: Severity = "error", dialect: str = "duckdb"
 ) -> Check:
     """Rows where `column` is NULL."""
-    query = _select_rows(table).where(_col(column).is_(exp.null()))
+    query = _select_rows(table).where(column_ref(column).is_(exp.null()))
     return _check("not_null", table, column, severity, query, dialect)
 
 
@@ -46,17 +46,17 @@ def unique(
     """
     if not columns:
         raise ValueError("unique needs at least one column")
-    keys = [_col(c) for c in columns]
+    keys = [column_ref(c) for c in columns]
     count = exp.Count(this=exp.Star())
     query = (
         exp.select(*keys, count.as_("n_records"))
-        .from_(_table(table))
+        .from_(table_ref(table))
         .where(exp.and_(*[k.copy().is_(exp.null()).not_() for k in keys]))
         .group_by(*[k.copy() for k in keys])
         .having(count.copy() > 1)
     )
     column = columns[0] if len(columns) == 1 else None
-    name = f"unique_{_slug(table)}_{'_'.join(_slug(c) for c in columns)}"
+    name = f"unique_{slug(table)}_{'_'.join(slug(c) for c in columns)}"
     return Check(name, table, column, "unique", severity, query.sql(dialect=dialect))
 
 
@@ -72,7 +72,9 @@ def accepted_values(
     if not values:
         raise ValueError("accepted_values needs at least one value")
     allowed = [exp.convert(v) for v in values]
-    condition = exp.and_(_col(column).is_(exp.null()).not_(), _col(column).isin(*allowed).not_())
+    condition = exp.and_(
+        column_ref(column).is_(exp.null()).not_(), column_ref(column).isin(*allowed).not_()
+    )
     query = _select_rows(table).where(condition)
     return _check("accepted_values", table, column, severity, query, dialect)
 
@@ -87,19 +89,19 @@ def relationships(
     dialect: str = "duckdb",
 ) -> Check:
     """Rows whose non-null `column` has no match in `to_table.to_column` (orphans)."""
-    child = _col(column, "child")
-    parent = _col(to_column, "parent")
+    child = column_ref(column, "child")
+    parent = column_ref(to_column, "parent")
     query = (
         exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("child", quoted=True)))
-        .from_(_table(table).as_("child", quoted=True))
+        .from_(table_ref(table).as_("child", quoted=True))
         .join(
-            _table(to_table).as_("parent", quoted=True),
+            table_ref(to_table).as_("parent", quoted=True),
             on=exp.EQ(this=child, expression=parent),
             join_type="left",
         )
         .where(exp.and_(child.copy().is_(exp.null()).not_(), parent.copy().is_(exp.null())))
     )
-    name = f"relationships_{_slug(table)}_{_slug(column)}__{_slug(to_table)}_{_slug(to_column)}"
+    name = f"relationships_{slug(table)}_{slug(column)}__{slug(to_table)}_{slug(to_column)}"
     return Check(name, table, column, "relationships", severity, query.sql(dialect=dialect))
 
 
@@ -118,22 +120,22 @@ def expression(
         raise ValueError(f"expression({expr}) is not valid SQL: {err}") from err
     query = _select_rows(table).where(exp.Not(this=exp.Paren(this=condition)))
     digest = hashlib.sha256(expr.encode()).hexdigest()[:8]
-    name = f"expression_{_slug(table)}_{digest}"
+    name = f"expression_{slug(table)}_{digest}"
     return Check(name, table, column, "expression", severity, query.sql(dialect=dialect))
 
 
 def _check(
     kind: str, table: str, column: str, severity: Severity, query: exp.Select, dialect: str
 ) -> Check:
-    name = f"{kind}_{_slug(table)}_{_slug(column)}"
+    name = f"{kind}_{slug(table)}_{slug(column)}"
     return Check(name, table, column, kind, severity, query.sql(dialect=dialect))
 
 
 def _select_rows(table: str) -> exp.Select:
-    return exp.select(exp.Star()).from_(_table(table))
+    return exp.select(exp.Star()).from_(table_ref(table))
 
 
-def _table(name: str) -> exp.Table:
+def table_ref(name: str) -> exp.Table:
     """`orders`, `main.orders` or `db.main.orders`, each part quoted."""
     parts = name.split(".")
     return exp.table_(
@@ -144,9 +146,9 @@ def _table(name: str) -> exp.Table:
     )
 
 
-def _col(name: str, table: str | None = None) -> exp.Column:
+def column_ref(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def _slug(name: str) -> str:
+def slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower())

@@ -4,6 +4,7 @@ A test cell holds one of
 
     not_null | unique | unique(a, b) | accepted_values(a, b, 'c')
     relationships(table.column) | relationships(table, column) | expression(<sql>)
+    reconcile_rows(...) | reconcile_sum(...) | freshness(...)    (see quality/table_tests.py)
 
 optionally prefixed by `warn:` to make failures a warning instead of an error.
 """
@@ -30,10 +31,14 @@ from mapforge.quality.builders import (
     relationships,
     unique,
 )
+from mapforge.quality.context import TableContext
+from mapforge.quality.grammar import KNOWN_TESTS, CheckSpecError
+from mapforge.quality.table_tests import TABLE_PARSERS
 
 __all__ = [
     "Check",
     "CheckResult",
+    "KNOWN_TESTS",
     "CheckSpecError",
     "CheckStatus",
     "Severity",
@@ -41,24 +46,13 @@ __all__ = [
     "expression",
     "not_null",
     "parse_test",
+    "parse_tests",
     "relationships",
     "run_check",
     "unique",
 ]
 
-KNOWN_TESTS = (
-    "not_null, unique, unique(a, b), accepted_values(a, b, 'c'), relationships(table.column), "
-    "relationships(table, column), expression(<sql>); prefix with `warn:` for a warning"
-)
 _TEST = re.compile(r"(\w+)\s*(?:\((.*)\))?", re.DOTALL)
-
-
-class CheckSpecError(ValueError):
-    """A test cell cannot be read; `message` and `hint` map onto MappingError's fields."""
-
-    def __init__(self, message: str, hint: str = f"known tests: {KNOWN_TESTS}") -> None:
-        self.message, self.hint = message, hint
-        super().__init__(f"{message} (hint: {hint})")
 
 
 class CheckStatus(StrEnum):
@@ -91,16 +85,37 @@ class CheckResult:
 
 
 def parse_test(spec: str, table: str, column: str | None, *, dialect: str = "duckdb") -> Check:
-    """The Check a mapping's test text describes, on `table` (and `column`, if a column test)."""
+    """The first Check a mapping's test text describes (freshness may describe two)."""
+    return parse_tests(spec, table, column, dialect=dialect)[0]
+
+
+def parse_tests(
+    spec: str,
+    table: str,
+    column: str | None,
+    *,
+    dialect: str = "duckdb",
+    context: TableContext | None = None,
+) -> list[Check]:
+    """Every Check a mapping's test text describes, on `table` (and `column`, if a column test).
+
+    `context` gives table-level tests the target's driving table, filter, joins and the
+    reference time; without one they see no filter and measure freshness against now.
+    """
     text = spec.strip()
     severity: Severity = "error"
     if text.lower().startswith("warn:"):
         severity, text = "warn", text[len("warn:") :].strip()
     match = _TEST.fullmatch(text)
-    if match is None or match[1].lower() not in _PARSERS:
+    kind = match[1].lower() if match else ""
+    args = (match[2] or "").strip() if match else ""
+    if kind in TABLE_PARSERS:
+        return TABLE_PARSERS[kind](
+            args, table, column, severity, dialect, context or TableContext()
+        )
+    if kind not in _PARSERS:
         raise CheckSpecError(f"unknown test {spec.strip()!r}")
-    args = (match[2] or "").strip()
-    return _PARSERS[match[1].lower()](args, table, column, severity, dialect)
+    return [_PARSERS[kind](args, table, column, severity, dialect)]
 
 
 def run_check(engine: Engine, check: Check, sample_limit: int = 5) -> CheckResult:

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from mapforge.catalog.model import Catalog
 from mapforge.mapping.spec import Target
+from mapforge.validate.column_lineage import check_lineage
 from mapforge.validate.columns import check_columns
 from mapforge.validate.contract import check_contract
+from mapforge.validate.determinism import check_determinism
+from mapforge.validate.filters import check_filter
 from mapforge.validate.findings import Finding
+from mapforge.validate.grain import check_grain
+from mapforge.validate.joins import check_joins
 from mapforge.validate.output_types import check_output_types
 from mapforge.validate.query import Check, Query
 from mapforge.validate.statements import parse_query
@@ -21,6 +26,11 @@ CHECKS: tuple[Check, ...] = (
     check_columns,
     check_contract,
     check_output_types,
+    check_lineage,
+    check_joins,
+    check_grain,
+    check_filter,
+    check_determinism,
 )
 
 

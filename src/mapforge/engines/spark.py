@@ -1,0 +1,394 @@
+"""The Spark engine: a local SparkSession by default, a cluster or Spark Connect by URL.
+
+pyspark is an optional extra (`pip install "mapforge[spark]"`, Java 17+ for pyspark 4), so
+this module is imported only when `connect("spark")` asks for it.
+
+What Spark gives instead of transactions (supports_transactions = False):
+- Targets are parquet tables in the session catalog, which has no multi-statement
+  transactions and no REPLACE TABLE AS SELECT for parquet (only Delta/Iceberg have it).
+- build_table therefore writes a staging table first, which is the slow part and can fail
+  without touching the target. The swap is three metastore operations: rename the old
+  table aside, rename staging to the target, drop the old one. Between the two renames
+  (milliseconds) readers see no table; a crash there leaves the previous data in
+  `__mapforge_old_<name>` and the new data in `__mapforge_tmp_<name>`, both dropped by the
+  next build. A failed second rename puts the old table back.
+- build_view validates its SELECT as a staging view before a table of the same name is
+  dropped, so bad SQL never loses a table; the drop-and-rename window is the same as above.
+
+Catalog persistence: without Hive support Spark keeps the catalog in memory, so tables
+live as long as the session (their parquet files stay in the warehouse directory). For a
+catalog shared across processes, set `spark.sql.catalogImplementation: hive` in
+`spark_conf` (Derby metastore in the working directory) or point Spark at a metastore.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from types import TracebackType
+from typing import Any
+
+import sqlglot
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+from mapforge.catalog.model import Catalog, Table
+from mapforge.engines.base import QueryResult
+from mapforge.engines.spark_catalog import INTERNAL_PREFIX, quote, read_catalog, spark_type
+from mapforge.errors import ConfigError, EngineError
+
+try:
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+    from pyspark.logger import PySparkLogger
+    from pyspark.sql import DataFrame, SparkSession
+except ImportError as _missing:  # pragma: no cover - depends on the installed extras
+    raise ConfigError(
+        "engine type 'spark' needs pyspark, which is not installed",
+        hint='pip install "mapforge[spark]" (pyspark 4 also needs Java 17 or newer)',
+    ) from _missing
+
+_SPARK_ERRORS = (PySparkException, Py4JJavaError)
+
+# Local-mode settings that keep a small job fast and quiet; user spark_conf wins.
+_LOCAL_DEFAULTS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "2",
+}
+
+_EXPLAIN_FAILED = "Error occurred during query planning"
+
+
+class SparkEngine:
+    """Engine over one Spark database (namespace); every Spark error leaves as an EngineError."""
+
+    name = "spark"
+    dialect = "spark"
+    supports_transactions = False
+    supports_merge = False  # MERGE INTO needs Delta/Iceberg tables; targets are parquet
+    # One SparkContext runs jobs from many threads; worker() sessions keep temp views apart.
+    supports_parallel = True
+
+    def __init__(
+        self,
+        master: str = "local[2]",
+        warehouse: str | None = None,
+        schema: str = "default",
+        spark_conf: Mapping[str, str] | None = None,
+        session: SparkSession | None = None,
+    ) -> None:
+        self.schema = schema
+        # A session handed in belongs to the caller (a test fixture, a notebook): not stopped.
+        self._owns_session = session is None
+        self._spark = session or _open(master, warehouse, dict(spark_conf or {}))
+        _quiet_error_logs()
+        self._run(f"create database if not exists {quote(schema)}")
+        # Unqualified names in user SQL then resolve in the engine's database.
+        self._spark.catalog.setCurrentDatabase(schema)
+
+    @property
+    def session(self) -> SparkSession:
+        """The SparkSession, for loading data in ways SQL cannot (DataFrames, files)."""
+        return self._spark
+
+    # -- Engine protocol -------------------------------------------------------------------
+
+    def catalog(self) -> Catalog:
+        """Introspect tables and views of the database (mapforge's own objects excluded)."""
+        try:
+            return read_catalog(self._spark, self.schema)
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, None) from err
+
+    def query(self, sql: str) -> QueryResult:
+        """Run a statement and collect every row."""
+        frame = self._run(_strip(sql), shown=sql)
+        rows = self._collect(frame, sql)
+        return QueryResult(columns=list(frame.columns), rows=[tuple(r) for r in rows])
+
+    def execute(self, sql: str) -> None:
+        """Run statements separated by semicolons; spark.sql runs commands eagerly."""
+        for statement in split_statements(sql):
+            self._run(statement)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Spark has no transactions: yields without one (supports_transactions is False)."""
+        yield
+
+    @contextmanager
+    def sandbox(self, shadows: Mapping[str, str]) -> Iterator[None]:
+        """TEMP views shadow the database's tables inside the block, dropped on exit.
+
+        Spark resolves an unqualified name to a TEMP view before a table of the same name,
+        so `orders` means the sample while `default.orders` still means the table.
+        """
+        with self._temp_views(sorted(shadows.items())):
+            yield
+
+    def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
+        """Plan `sql` with EXPLAIN (nothing runs); analysis errors become EngineError.
+
+        `stubs` become empty TEMP views with the contract's columns and types, which shadow
+        tables of the same name for the EXPLAIN only.
+        """
+        with self._temp_views([(t.name, _stub_select(t)) for t in stubs]):
+            rows = self._collect(self._run(f"explain {_strip(sql)}", shown=sql), sql)
+            plan = str(rows[0][0]) if rows else ""
+            if plan.startswith(_EXPLAIN_FAILED):
+                self._analysis_error(sql, plan)
+
+    def build_table(self, name: str, select_sql: str) -> int:
+        """Write a parquet staging table, then rename it over `name` (see the module doc)."""
+        staging = f"{INTERNAL_PREFIX}tmp_{name}"
+        self._drop(staging)  # a crashed run's leftover
+        try:
+            self._run(
+                f"create table {self._ref(staging)} using parquet as {_strip(select_sql)}",
+                shown=select_sql,
+            )
+            rows = self.row_count(staging)
+            self._swap_in(staging, name, "table")
+        except EngineError:
+            self._discard(staging)
+            raise
+        return rows
+
+    def build_view(self, name: str, select_sql: str) -> None:
+        """Create or replace a view; a table of that name is replaced once the SQL is known good."""
+        body = _strip(select_sql)
+        if self._kind(name) != "table":
+            self._run(f"create or replace view {self._ref(name)} as {body}", shown=select_sql)
+            return
+        staging = f"{INTERNAL_PREFIX}tmp_{name}"
+        self._drop(staging)
+        try:
+            self._run(f"create view {self._ref(staging)} as {body}", shown=select_sql)
+            self._swap_in(staging, name, "view")
+        except EngineError:
+            self._discard(staging)
+            raise
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table or view `name` exists in the database (TEMP views do not count)."""
+        return self._kind(name) is not None
+
+    # Reads use the bare name, which resolves to a sandbox's TEMP view first and then to the
+    # engine's database (the session's current one), as DuckDB's row_count does.
+
+    def row_count(self, name: str) -> int:
+        """Exact count(*) of a table or view."""
+        rows = self._collect(self._run(f"select count(*) from {quote(name)}"), None)
+        return int(rows[0][0]) if rows else 0
+
+    def checksum(self, name: str) -> str:
+        """Order-independent fingerprint of every row of `name`.
+
+        Each row is hashed with Spark's xxhash64 over all columns; the hashes are summed as
+        DECIMAL(38,0) (a BIGINT sum overflows, an error under ANSI mode; XOR would let two
+        identical rows cancel out) and combined with the row count. Comparable between Spark
+        builds only: DuckDB hashes rows differently.
+        """
+        sql = (
+            "select count(*), coalesce(sum(cast(xxhash64(*) as decimal(38, 0))), 0) "
+            f"from {quote(name)}"
+        )
+        rows = self._collect(self._run(sql), None)
+        count, total = rows[0] if rows else (0, 0)
+        return hashlib.sha256(f"{count}:{total}".encode()).hexdigest()[:32]
+
+    def worker(self) -> SparkEngine:
+        """An engine over a new session of the same SparkContext, for one other thread.
+
+        newSession() shares the catalog, the warehouse and the cluster, but has its own
+        TEMP views, SQL settings and current database, so a worker's sandbox stays its own.
+        Closing the worker leaves the context running.
+        """
+        return SparkEngine(session=self._spark.newSession(), schema=self.schema)
+
+    def interrupt(self) -> None:
+        """Cancel the jobs this engine's session is running, from another thread.
+
+        interruptAll() is scoped to the session (classic Spark 4 and Spark Connect), so a
+        worker's interrupt leaves the other workers' jobs running.
+        """
+        with suppress(*_SPARK_ERRORS):  # nothing running (or already finished): nothing to do
+            self._spark.interruptAll()
+
+    def close(self) -> None:
+        """Stop the session this engine started; safe to call twice."""
+        if self._owns_session:
+            self._spark.stop()
+            self._owns_session = False
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _run(self, sql: str, shown: str | None = None) -> DataFrame:
+        try:
+            return self._spark.sql(sql)
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, shown or sql) from err
+
+    def _collect(self, frame: DataFrame, shown: str | None) -> list[Any]:
+        # Spark runs a query lazily: execution errors (ANSI casts, ...) surface here.
+        try:
+            return frame.collect()
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, shown) from err
+
+    def _ref(self, name: str) -> str:
+        return f"{quote(self.schema)}.{quote(name)}"
+
+    def _kind(self, name: str) -> str | None:
+        ref = self._ref(name)
+        try:
+            if not self._spark.catalog.tableExists(ref):
+                return None
+            table_type = self._spark.catalog.getTable(ref).tableType or ""
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, None) from err
+        return "view" if table_type.upper() == "VIEW" else "table"
+
+    def _drop(self, name: str) -> None:
+        kind = self._kind(name)
+        if kind is not None:
+            self._run(f"drop {kind} {self._ref(name)}")
+
+    def _discard(self, name: str) -> None:
+        # Cleanup must not hide the error that brought us here.
+        with suppress(EngineError):
+            self._drop(name)
+
+    def _swap_in(self, staging: str, name: str, staging_kind: str) -> None:
+        """Rename `staging` to `name`, the old object set aside until the rename succeeded."""
+        old = f"{INTERNAL_PREFIX}old_{name}"
+        kind = self._kind(name)
+        self._drop(old)
+        if kind is not None:
+            self._run(f"alter {kind} {self._ref(name)} rename to {self._ref(old)}")
+        try:
+            self._run(f"alter {staging_kind} {self._ref(staging)} rename to {self._ref(name)}")
+        except EngineError:
+            if kind is not None:
+                with suppress(EngineError):
+                    self._run(f"alter {kind} {self._ref(old)} rename to {self._ref(name)}")
+            raise
+        if kind is not None:
+            self._run(f"drop {kind} {self._ref(old)}")
+
+    @contextmanager
+    def _temp_views(self, views: Sequence[tuple[str, str]]) -> Iterator[None]:
+        created: list[str] = []
+        try:
+            for name, select_sql in views:
+                # Analysed before the view exists, so `SELECT ... FROM orders` reads the table
+                # and is not a recursive reference to the view being created.
+                frame = self._run(_strip(select_sql), shown=select_sql)
+                frame.createOrReplaceTempView(name)
+                created.append(name)
+            yield
+        finally:
+            for name in reversed(created):
+                self._spark.catalog.dropTempView(name)
+
+    def _analysis_error(self, sql: str, plan: str) -> None:
+        """EXPLAIN prints failures without the reason; analysing the query raises it."""
+        frame = self._run(_strip(sql), shown=sql)
+        try:
+            frame.schema  # noqa: B018 - forces analysis over Spark Connect, which is lazy
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, sql) from err
+        raise EngineError(_with_sql(plan.splitlines()[0], sql))
+
+
+def _open(master: str, warehouse: str | None, conf: dict[str, str]) -> SparkSession:
+    """A new (or the process's existing) SparkSession for `master`."""
+    builder = SparkSession.builder.appName("mapforge")
+    if master.startswith("sc://"):
+        builder = builder.remote(master)  # Spark Connect: the server owns static settings
+    else:
+        builder = builder.master(master)
+        conf = {**_LOCAL_DEFAULTS, **conf}
+    if warehouse:
+        conf["spark.sql.warehouse.dir"] = warehouse
+    for key, value in sorted(conf.items()):
+        builder = builder.config(key, str(value))
+    try:
+        session = builder.getOrCreate()
+    except _SPARK_ERRORS as err:
+        raise _engine_error(err, None) from err
+    if not master.startswith("sc://"):
+        session.sparkContext.setLogLevel("ERROR")  # JVM warnings would drown the CLI output
+    return session
+
+
+def _quiet_error_logs() -> None:
+    """pyspark 4 logs every SQL error as JSON on stderr; the EngineError says it once."""
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _stub_select(table: Table) -> str:
+    columns = ", ".join(
+        f"cast(null as {spark_type(c.type)}) as {quote(c.name)}" for c in table.columns
+    )
+    return f"select {columns} limit 0"
+
+
+def _strip(sql: str) -> str:
+    """Drop a trailing semicolon so the statement can be embedded in another."""
+    return sql.strip().rstrip(";").rstrip()
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of `sql`, cut at semicolons outside strings and comments.
+
+    spark.sql runs one statement per call, unlike DuckDB's execute. The text of each
+    statement is sliced from the input, not regenerated by sqlglot, so it runs as written.
+    """
+    try:
+        tokens = sqlglot.tokenize(sql, read="spark")
+    except SqlglotError:
+        return [_strip(sql)] if _strip(sql) else []
+    statements: list[str] = []
+    current: list[Token] = []
+    for token in [*tokens, None]:
+        if token is not None and token.token_type is not TokenType.SEMICOLON:
+            current.append(token)
+        elif current:
+            statements.append(sql[current[0].start : current[-1].end + 1])
+            current = []
+    return statements
+
+
+def _engine_error(err: BaseException, sql: str | None) -> EngineError:
+    """A readable EngineError: Spark's first message line, without the plan, plus the SQL."""
+    if isinstance(err, Py4JJavaError):
+        # "An error occurred while calling o34.sql.\n: org.apache...Exception: message"
+        lines = [ln.strip().lstrip(": ") for ln in str(err).splitlines()[1:2]]
+    else:
+        # ParseException text starts with a blank line, then the message, then the SQL drawn
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()][:1]
+    message = lines[0] if lines else type(err).__name__
+    return EngineError(_with_sql(message.rstrip(";"), sql))
+
+
+def _with_sql(message: str, sql: str | None) -> str:
+    if not sql:
+        return message
+    first = next((line.strip() for line in sql.splitlines() if line.strip()), "")
+    return f"{message} [sql: {first[:120]}{'...' if len(first) > 120 else ''}]"

@@ -1,0 +1,92 @@
+"""sqlglot building blocks shared by the materializations, rendered per engine dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlglot
+from sqlglot import exp
+
+from mapforge.engines.base import Engine
+from mapforge.errors import PipelineError
+
+# Engines hide objects with this prefix from the catalog (see engines/duckdb_catalog.py).
+INTERNAL_PREFIX = "__mapforge_"
+SOURCE_ALIAS = f"{INTERNAL_PREFIX}src"
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def table(name: str) -> exp.Table:
+    return exp.Table(this=ident(name))
+
+
+def col(name: str, of: str | None = None) -> exp.Column:
+    return exp.column(ident(name), table=ident(of) if of else None)
+
+
+def staging(target: str, role: str) -> str:
+    """Name of a temp table a materialization of `target` works in."""
+    return f"{INTERNAL_PREFIX}{role}_{target}"
+
+
+def render(expression: exp.Expression, engine: Engine) -> str:
+    return expression.sql(dialect=engine.dialect)
+
+
+def run(engine: Engine, expression: exp.Expression) -> None:
+    engine.execute(render(expression, engine))
+
+
+def source(sql: str, engine: Engine) -> exp.Subquery:
+    """The locked SELECT as a subquery `(...) AS __mapforge_src`."""
+    query = sqlglot.parse_one(sql.strip().rstrip(";"), read=engine.dialect)
+    return exp.Subquery(this=query, alias=exp.TableAlias(this=ident(SOURCE_ALIAS)))
+
+
+def select_from(
+    columns: Sequence[str], from_: exp.Expression | str, of: str | None = None
+) -> exp.Select:
+    return exp.select(*(col(c, of) for c in columns)).from_(from_)
+
+
+def keys_equal(key: Sequence[str], left: str, right: str) -> exp.Condition:
+    return exp.and_(*(exp.EQ(this=col(k, left), expression=col(k, right)) for k in key))
+
+
+def exists(from_: str, where: exp.Condition) -> exp.Exists:
+    return exp.Exists(this=exp.select(exp.Literal.number(1)).from_(table(from_)).where(where))
+
+
+def create_temp(name: str, query: exp.Expression | exp.Query) -> exp.Create:
+    props = exp.Properties(expressions=[exp.TemporaryProperty()])
+    return exp.Create(this=table(name), kind="TABLE", expression=query, properties=props)
+
+
+def drop(name: str) -> exp.Drop:
+    return exp.Drop(tables=[table(name)], kind="TABLE", exists=True)
+
+
+def timestamp(value: datetime) -> exp.Expression:
+    """A naive-UTC TIMESTAMP literal: every engine reads it the same way."""
+    utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return exp.cast(exp.Literal.string(utc.isoformat(sep=" ")), exp.DataType.build("timestamp"))
+
+
+def columns_of(engine: Engine, query: exp.Expression | str) -> list[str]:
+    """Column names of a table name or a query, from a LIMIT 0 read."""
+    from_ = table(query) if isinstance(query, str) else query
+    return engine.query(render(exp.select("*").from_(from_).limit(0), engine)).columns
+
+
+def require_same_columns(target: str, built: Sequence[str], selected: Sequence[str]) -> None:
+    """An increment must have the target's columns; otherwise the mapping changed shape."""
+    if [c.lower() for c in built] != [c.lower() for c in selected]:
+        raise PipelineError(
+            f"{target}: the SELECT's columns ({', '.join(selected)}) "
+            f"differ from the table's ({', '.join(built)})",
+            hint=f"rebuild it with `mapforge run --full-refresh --select {target}`",
+        )

@@ -1,0 +1,151 @@
+"""Run state in .mapforge/state.sqlite: one row per run, one per target per run.
+
+It is the run history and what `--resume` reads: a target of the last run whose row is not
+success or warn (failed, skipped, still `pending` or `running` when the process died) is
+run again. Rows are written as targets start and finish, each in its own transaction, so a
+killed run leaves an exact record of how far it got.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mapforge.llm.migrations import Database
+from mapforge.pipeline.results import RunStatus, TargetResult, now
+
+STATE_FILE = "state.sqlite"
+PENDING, RUNNING = "pending", "running"
+DONE = frozenset({RunStatus.SUCCESS.value, RunStatus.WARN.value})
+
+
+def m001_runs(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE runs (
+            run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+            as_of TEXT NOT NULL, args TEXT NOT NULL, pid INTEGER, resumed_from TEXT)"""
+    )
+    conn.execute(
+        """CREATE TABLE target_runs (
+            run_id TEXT NOT NULL REFERENCES runs(run_id), target TEXT NOT NULL,
+            status TEXT NOT NULL, started_at TEXT, finished_at TEXT, seconds REAL,
+            rows INTEGER, message TEXT, PRIMARY KEY (run_id, target))"""
+    )
+
+
+MIGRATIONS = [m001_runs]
+
+
+@dataclass(frozen=True)
+class PastRun:
+    run_id: str
+    as_of: datetime
+    args: dict[str, Any]
+    statuses: dict[str, str] = field(default_factory=dict)  # target -> last status
+
+    @property
+    def unfinished(self) -> set[str]:
+        """Targets that failed, were skipped, or never finished."""
+        return {name for name, status in self.statuses.items() if status not in DONE}
+
+
+class RunState:
+    """The state database of one project."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.db = Database(state_dir / STATE_FILE, MIGRATIONS)
+
+    def begin(
+        self,
+        run_id: str,
+        targets: set[str],
+        as_of: datetime,
+        args: dict[str, Any],
+        resumed_from: str | None = None,
+    ) -> None:
+        """Record a run and every target it will build as pending."""
+        self.db.execute(
+            "INSERT INTO runs (run_id, started_at, as_of, args, pid, resumed_from)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                now(),
+                as_of.isoformat(),
+                json.dumps(args, sort_keys=True),
+                os.getpid(),
+                resumed_from,
+            ),
+        )
+        for target in sorted(targets):
+            self.db.execute(
+                "INSERT INTO target_runs (run_id, target, status) VALUES (?, ?, ?)",
+                (run_id, target, PENDING),
+            )
+
+    def started(self, run_id: str, target: str) -> None:
+        self.db.execute(
+            "UPDATE target_runs SET status = ?, started_at = ? WHERE run_id = ? AND target = ?",
+            (RUNNING, now(), run_id, target),
+        )
+
+    def finished(self, run_id: str, result: TargetResult) -> None:
+        self.db.execute(
+            """INSERT INTO target_runs (run_id, target, status, finished_at, seconds, rows, message)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (run_id, target) DO UPDATE SET status = excluded.status,
+                 finished_at = excluded.finished_at, seconds = excluded.seconds,
+                 rows = excluded.rows, message = excluded.message""",
+            (
+                run_id,
+                result.name,
+                str(result.status),
+                now(),
+                round(result.execution_time, 4),
+                result.rows,
+                result.message,
+            ),
+        )
+
+    def end(self, run_id: str) -> None:
+        self.db.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", (now(), run_id))
+
+    def last_run(self) -> PastRun | None:
+        """The most recently started run, with the status of each of its targets."""
+        rows = self.db.execute(
+            "SELECT run_id, as_of, args FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        run_id, as_of, args = rows[0]
+        statuses = self.db.execute(
+            "SELECT target, status FROM target_runs WHERE run_id = ?", (run_id,)
+        )
+        return PastRun(
+            run_id, datetime.fromisoformat(as_of), json.loads(args), {r[0]: r[1] for r in statuses}
+        )
+
+    def history(self, target: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest target runs, newest first, optionally of one target."""
+        where, params = ("WHERE t.target = ?", (target,)) if target else ("", ())
+        rows = self.db.execute(
+            f"""SELECT t.run_id, t.target, t.status, t.started_at, t.finished_at,
+                       t.seconds, t.rows, t.message
+                FROM target_runs t JOIN runs r USING (run_id) {where}
+                ORDER BY r.started_at DESC, t.started_at DESC LIMIT ?""",
+            (*params, limit),
+        )
+        return [dict(row) for row in rows]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> RunState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
