@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -23,9 +22,8 @@ def fake_llm() -> Iterator[FakeLLMServer]:
 
 
 # -- spark -----------------------------------------------------------------------------
-# One local SparkSession for the whole run: starting the JVM takes seconds. pyspark is an
-# optional extra, so without it (or without `java`) the Spark tests skip, unless
-# MAPFORGE_REQUIRE_SPARK is set (CI sets it), where a missing Spark is a failure.
+# One local SparkSession for the whole run: starting the JVM takes seconds. `make test`
+# installs the spark extra and .ci/run a JRE, so a missing Spark is a failure, never a skip.
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +53,8 @@ def _require_spark() -> None:
         missing = 'pyspark is not installed (pip install -e ".[spark]")'
     elif shutil.which("java") is None:
         missing = "java is not on PATH (pyspark 4 needs Java 17+)"
-    if missing and os.environ.get("MAPFORGE_REQUIRE_SPARK"):
-        pytest.fail(f"MAPFORGE_REQUIRE_SPARK is set but {missing}")
     if missing:
-        pytest.skip(missing)
+        pytest.fail(f"the Spark tests need Spark: {missing}")
 
 
 # -- postgres --------------------------------------------------------------------------

@@ -4,8 +4,7 @@
       exact cache hit, else semantic cache hit (purpose "ask")? ─► answer (no call)
       budget: run's spent + estimate > budget_usd, or ledger's today + estimate >
               budget_usd_per_day? ─► BudgetExceeded
-      retry (tenacity: after Retry-After when sent, else exponential backoff + jitter) on
-      TransientProviderError:
+      retry (tenacity, exponential backoff + jitter, ≥ Retry-After) on TransientProviderError:
           concurrency slot ─► token bucket (rps) ─► provider.complete
       ledger row (always) ─► cache the answer
 
@@ -103,7 +102,7 @@ class Gateway:
             self._record(self._row(request, cache_hit=True))
             return cached
         estimate = self._reserve(request)
-        started, attempts = time.monotonic(), [0, 0]  # [sends, last send refused with Retry-After]
+        started, attempts = time.monotonic(), [0]
         try:
             completion = self._with_retries(request, attempts)
         except Exception as exc:
@@ -179,26 +178,17 @@ class Gateway:
 
     def _attempt(self, request: CompletionRequest, attempts: list[int]) -> Completion:
         with self._slots:
-            # A send refused with Retry-After (a 429) did not count against the server's
-            # limit: its retry goes out on the token that send took. Taking a new one would
-            # lose a slot per 429 (bench/throughput.py: +6 s over 100 calls at 2 rps).
-            if self._bucket is not None and not attempts[1]:
+            if self._bucket is not None:
                 self._bucket.acquire()  # inside the slot: the send follows the token at once
             with self._lock:
                 self.calls += 1
             attempts[0] += 1
-            try:
-                return self.provider.complete(request)
-            except TransientProviderError as exc:
-                attempts[1] = int(exc.retry_after is not None)
-                raise
+            return self.provider.complete(request)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return retry_after  # the server said when its slot frees: later would waste it
-        return self._backoff(state)
+        retry_after = getattr(exc, "retry_after", None) or 0.0
+        return max(self._backoff(state), retry_after)
 
     def _final(self, exc: Exception, attempts: int) -> Exception:
         if isinstance(exc, TransientProviderError):
