@@ -84,7 +84,7 @@ class DuckDBVectorStore:
         """Entries over every dimension."""
         with self._lock:
             return sum(
-                self._conn.execute(f"SELECT count(*) FROM entries_{d}").fetchone()[0]
+                self._conn.execute(f"SELECT count(*) FROM entries_{d}").fetchone()[0]  # type: ignore[index]
                 for d in sorted(self._ready | self._existing())
             )
 
@@ -168,7 +168,7 @@ class PgVectorStore:
         """Entries over every dimension this store has touched."""
         with self._lock:
             return sum(
-                self._conn.execute(f"SELECT count(*) FROM {self._name(d)}").fetchone()[0]
+                self._conn.execute(f"SELECT count(*) FROM {self._name(d)}").fetchone()[0]  # type: ignore[index]
                 for d in sorted(self._ready)
             )
 

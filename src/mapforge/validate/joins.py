@@ -32,7 +32,7 @@ COMMA = "comma"  # `FROM a, b`: a cross join unless the WHERE clause links them
 
 
 @dataclass(frozen=True)
-class Spec:
+class JoinShape:
     """A join as declared or as written: table, kind and key pairs (None: not comparable)."""
 
     table: str | None
@@ -66,7 +66,7 @@ def check_joins(query: Query) -> list[Finding]:
 
 
 def _check(
-    query: Query, declared: Declared, expected: list[Spec], written: Spec | None
+    query: Query, declared: Declared, expected: list[JoinShape], written: JoinShape | None
 ) -> Finding | None:
     if written is None:
         return None
@@ -80,7 +80,7 @@ def _check(
     return _compare(query, candidates, written.pairs, written)
 
 
-def _unconditioned(query: Query, candidates: list[Spec], written: Spec) -> Finding | None:
+def _unconditioned(query: Query, candidates: list[JoinShape], written: JoinShape) -> Finding | None:
     if any(c.kind == JoinKind.CROSS.value for c in candidates):
         return None
     what = "a cross join" if written.kind != COMMA else "a comma join with no WHERE predicate"
@@ -90,7 +90,7 @@ def _unconditioned(query: Query, candidates: list[Spec], written: Spec) -> Findi
 
 
 def _compare(
-    query: Query, candidates: list[Spec], pairs: frozenset[Pair], written: Spec
+    query: Query, candidates: list[JoinShape], pairs: frozenset[Pair], written: JoinShape
 ) -> Finding | None:
     if any(c.pairs is None for c in candidates):
         return None  # a declared condition that did not parse: nothing to compare with
@@ -102,7 +102,7 @@ def _compare(
     return query.finding("MF404", message, hint=_expected_hint(candidates))
 
 
-def _undeclared(query: Query, declared: Declared, written: Spec) -> Finding | None:
+def _undeclared(query: Query, declared: Declared, written: JoinShape) -> Finding | None:
     if written.table in declared.tables:
         return None  # a row's source table: the mapping names it but not how to join it
     tables = ", ".join(sorted(declared.tables))
@@ -110,7 +110,7 @@ def _undeclared(query: Query, declared: Declared, written: Spec) -> Finding | No
     return query.finding("MF406", message, hint=f"read only the mapping's tables ({tables})")
 
 
-def _expected_hint(candidates: list[Spec]) -> str | None:
+def _expected_hint(candidates: list[JoinShape]) -> str | None:
     if not candidates:
         return None
     shown = " or ".join(c.text for c in candidates)
@@ -126,7 +126,7 @@ def _pairs_text(pairs: frozenset[Pair]) -> str:
 # -- what the mapping declares -------------------------------------------------------------
 
 
-def _declared_joins(declared: Declared) -> list[Spec]:
+def _declared_joins(declared: Declared) -> list[JoinShape]:
     specs = []
     for join in declared.target.joins:
         table = bare(join.table)
@@ -135,15 +135,14 @@ def _declared_joins(declared: Declared) -> list[Spec]:
             if join.kind is not JoinKind.CROSS
             else frozenset()
         )
-        specs.append(
-            Spec(table, join.kind.value, pairs, join.text or f"{join.kind.value} join {join.table}")
-        )
+        text = join.text or f"{join.kind.value} join {join.table}"
+        specs.append(JoinShape(table, join.kind.value, pairs, text))
     for col in declared.target.columns:
         rule = col.rule
         if rule.kind is RuleKind.LOOKUP and rule.lookup_table:
             text = f"LEFT JOIN {rule.lookup_table} for {rule.text or 'the lookup'}"
             specs.append(
-                Spec(
+                JoinShape(
                     bare(rule.lookup_table), JoinKind.LEFT.value, _lookup_pairs(declared, col), text
                 )
             )
@@ -172,7 +171,7 @@ def _lookup_pairs(declared: Declared, col: ColumnMapping) -> frozenset[Pair] | N
 # -- what the query writes ------------------------------------------------------------------
 
 
-def _written(join: exp.Join, scope: Scope, lineage: Lineage) -> Spec | None:
+def _written(join: exp.Join, scope: Scope, lineage: Lineage) -> JoinShape | None:
     """The join as written, or None when it is not one to compare (NATURAL, a table function)."""
     source = selected(scope).get(join.this.alias_or_name.lower())
     if join.method.upper() == "NATURAL" or source is None:
@@ -189,10 +188,10 @@ def _written(join: exp.Join, scope: Scope, lineage: Lineage) -> Spec | None:
     if join.args.get("using"):
         names = [u.name.lower() for u in join.args["using"]]
         pairs = frozenset(frozenset({Col(table, n), Col(None, n)}) for n in names)
-        return Spec(table, _kind(join), pairs)
+        return JoinShape(table, _kind(join), pairs)
     if join.args.get("on") is None and _kind(join) == COMMA:
         return _comma(join, scope, table, resolve)
-    return Spec(table, _kind(join), _on_pairs(join.args.get("on"), resolve))
+    return JoinShape(table, _kind(join), _on_pairs(join.args.get("on"), resolve))
 
 
 def _kind(join: exp.Join) -> str:
@@ -220,7 +219,7 @@ def _on_pairs(
 
 def _comma(
     join: exp.Join, scope: Scope, table: str | None, resolve: Callable[[exp.Column], Col | None]
-) -> Spec:
+) -> JoinShape:
     alias = join.this.alias_or_name.lower()
     where = scope.expression.args.get("where")
     linking = [
@@ -229,8 +228,8 @@ def _comma(
         if _column_equality(c) and alias in {col.table.lower() for col in c.find_all(exp.Column)}
     ]
     if not linking:
-        return Spec(table, COMMA, frozenset())
-    return Spec(table, JoinKind.INNER.value, _on_pairs(exp.and_(*linking), resolve))
+        return JoinShape(table, COMMA, frozenset())
+    return JoinShape(table, JoinKind.INNER.value, _on_pairs(exp.and_(*linking), resolve))
 
 
 def _column_equality(conjunct: exp.Expr) -> bool:

@@ -5,4 +5,4 @@ SELECT
 FROM shipments AS s
 JOIN trip_stops AS ts ON ts.shipment_id = s.shipment_id
 WHERE s.status = 'delivered'
-GROUP BY s.shipment_id, s.shipper_id
+GROUP BY s.shipment_id, s.shipper_id, s.created_at
