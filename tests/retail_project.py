@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlglot import exp
 
 from mapforge.engines.base import Engine
 
@@ -58,7 +59,8 @@ def declare_target(config: Path, url: str, schema: str) -> None:
 
 def normalized_rows(engine: Engine, table: str) -> list[tuple[Any, ...]]:
     """Every row of `table`, values normalized across engines, sorted: a comparable multiset."""
-    rows = engine.query(f'select * from "{table}"').rows
+    quoted = exp.to_identifier(table, quoted=True).sql(dialect=engine.dialect)  # `x` on Spark
+    rows = engine.query(f"select * from {quoted}").rows
     return sorted((tuple(_normal(v) for v in row) for row in rows), key=repr)
 
 

@@ -197,7 +197,7 @@ class Planner:
             return findings
         with self._explain_lock:  # one database connection is shared by the planning threads
             try:
-                self.explain(sql, self._upstream_stubs(target))
+                self.explain(sql, self._upstream_stubs(target, sql))
             except EngineError as exc:
                 findings.append(
                     Finding(code="MF501", severity=Severity.ERROR, target=target.name, message=exc.message, hint="the database's binder refused the statement")
@@ -208,10 +208,11 @@ class Planner:
         return findings
 
 
-    def _upstream_stubs(self, target: Target) -> list[Table]:
-        """Contracts of the targets this one reads, so EXPLAIN binds before they are built."""
-        others = [t for t in self.spec.targets if t.name.lower() != target.name.lower()]
-        return [target_table(t) for t in others]
+    def _upstream_stubs(self, target: Target, sql: str) -> list[Table]:
+        """Contracts of the targets this SQL reads, so EXPLAIN binds before they are built."""
+        others = {t.name.lower() for t in self.spec.targets} - {target.name.lower()}
+        read = set(target_dependencies(sql, target.depends_on, others, self.dialect))
+        return [target_table(t) for t in self.spec.targets if t.name.lower() in read]
 
 
 # what a person may mean on purpose (an override that departs from a rule): warn, not fail
