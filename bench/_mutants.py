@@ -117,7 +117,12 @@ def missing_group_by(tree: exp.Expr, _: ColumnsOf) -> Iterator[str]:
 
 def filter_remove(tree: exp.Expr, _: ColumnsOf) -> Iterator[str]:
     def change(node: exp.Expr) -> bool:
-        node.pop()
+        if isinstance(node, exp.Filter):  # agg(x) FILTER (WHERE c) -> agg(x)
+            node.replace(node.this.copy())
+        elif isinstance(node.parent, exp.Filter):
+            return False  # the Filter case above
+        else:
+            node.pop()
         return True
 
     yield from _each(tree, (exp.Where, exp.Filter), change)
@@ -128,6 +133,7 @@ def filter_invert(tree: exp.Expr, _: ColumnsOf) -> Iterator[str]:
         where.set("this", exp.not_(where.this.copy()))
         return True
 
+    # a WHERE clause, or an aggregate's FILTER (WHERE c)
     yield from _each(tree, exp.Where, change)
 
 

@@ -50,6 +50,9 @@ def spark_target(directory: Path, schema: str, *, hive: bool) -> dict[str, Any]:
             "spark.sql.catalogImplementation": "hive",
             _METASTORE_URL: f"jdbc:derby:;databaseName={metastore};create=true",
             "spark.hadoop.hive.metastore.warehouse.dir": str(directory / "spark-warehouse"),
+            # derby.log goes to derby.system.home (else the working directory); takes effect
+            # when this session starts the JVM
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={directory}",
         }
     return block
 

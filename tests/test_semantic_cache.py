@@ -16,7 +16,6 @@ from mapforge.llm.provider import Completion, CompletionRequest, Message
 from mapforge.llm.semantic_cache import SemanticCache
 from mapforge.llm.semantic_stores import (
     DuckDBVectorStore,
-    PgVectorStore,
     open_store,
     pgvector_available,
 )
@@ -210,22 +209,11 @@ def test_open_store_is_duckdb_without_a_postgres_url(tmp_path: Path) -> None:
 
 
 def test_open_store_falls_back_to_duckdb_without_pgvector(tmp_path: Path, pg_cluster: Any) -> None:
-    if pgvector_available(pg_cluster.url):
-        pytest.skip("this server has pgvector: the fallback is not reachable")
+    # Debian's PostgreSQL here ships no pgvector, so the store must fall back
+    assert not pgvector_available(pg_cluster.url)
     store = open_store(tmp_path, pg_cluster.url)
     assert isinstance(store, DuckDBVectorStore)
     store.close()
-
-
-def test_pgvector_store_round_trip(pg_cluster: Any) -> None:
-    # runs only where the test cluster's PostgreSQL has the pgvector extension installed
-    if not pgvector_available(pg_cluster.url):
-        pytest.skip("the test PostgreSQL has no `vector` extension (pgvector)")
-    cache = SemanticCache(PgVectorStore(pg_cluster.url, table="t_semantic"), HashingEmbedder())
-    cache.put("total amount of orders per customer", "h1", _answer(), SCHEMA)
-    assert cache.get("Total amount of orders, per customer", "h1", SCHEMA) is not None
-    assert cache.get("average amount of orders per customer", "h1", SCHEMA) is None
-    cache.close()
 
 
 class _Renamed:

@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "MF508": "sample-run-failed",
     "MF509": "sample-timeout",
     "MF510": "sample-unavailable",
+    "MF511": "output-type-family",
     "MF601": "untranslatable-dialect",
 }
 

@@ -25,6 +25,14 @@ OUT = "__mapforge_sample_out"
 EXPECTED = "__mapforge_sample_expected"
 _VOLATILE = re.compile(r"\b(random|uuid|gen_random_uuid|nextval|setseed)\s*\(", re.IGNORECASE)
 _FLOATS = ("FLOAT", "DOUBLE", "REAL")
+# order matters: INTERVAL before INT, TIMESTAMP/DATE/TIME before the rest
+_FAMILIES = (
+    ("interval", ("INTERVAL",)),
+    ("time", ("TIMESTAMP", "DATE", "TIME")),
+    ("boolean", ("BOOL",)),
+    ("text", ("CHAR", "TEXT", "STRING", "UUID")),
+    ("number", ("INT", "DECIMAL", "NUMERIC", "FLOAT", "DOUBLE", "REAL")),
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class Output:
 
 def output_findings(out: Output) -> list[Finding]:
     """Null keys, duplicate keys and nulls in NOT NULL columns of the output."""
-    return _null_keys(out) + _duplicate_keys(out) + _not_null_columns(out)
+    return _types(out) + _null_keys(out) + _duplicate_keys(out) + _not_null_columns(out)
 
 
 def expected_findings(out: Output) -> list[Finding]:
@@ -69,6 +77,27 @@ def expected_findings(out: Output) -> list[Finding]:
     if not out.target.key:
         return []
     return _grain(out) + _values(out)
+
+
+def _types(out: Output) -> list[Finding]:
+    """Each output column in the target type's family (number, text, time, boolean)."""
+    sql = f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{OUT}'"
+    built = {name.lower(): kind for name, kind in out.rows(sql)}
+    findings = []
+    for col in out.target.columns:
+        got, want = _family(built.get(col.name.lower(), "")), _family(col.type)
+        if got and want and got != want:
+            message = f"the column comes out as {built[col.name.lower()]}, a {got} type; the target says {col.type} ({want})"
+            findings.append(out.finding("MF511", message, f"cast the expression to {col.type}", col.name))
+    return findings
+
+
+def _family(type_name: str) -> str | None:
+    name = type_name.upper()
+    for family, words in _FAMILIES:
+        if any(word in name for word in words):
+            return family
+    return None  # lists, structs, JSON...: not compared
 
 
 def _null_keys(out: Output) -> list[Finding]:
