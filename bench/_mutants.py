@@ -14,8 +14,23 @@ from sqlglot import exp
 ColumnsOf = Callable[[str], list[tuple[str, str]]]
 Operator = Callable[[exp.Expr, ColumnsOf], Iterator[str]]
 
-_AGG_SWAP: dict[type[exp.Expr], type[exp.Expr]] = {exp.Sum: exp.Avg, exp.Avg: exp.Sum, exp.Min: exp.Max, exp.Max: exp.Min, exp.Count: exp.Sum}
-_CAST_SWAP = {"DECIMAL": "INT", "INT": "VARCHAR", "BIGINT": "SMALLINT", "DATE": "TIMESTAMP", "TEXT": "DATE", "VARCHAR": "DATE", "TIMESTAMP": "DATE", "BOOLEAN": "INT"}
+_AGG_SWAP: dict[type[exp.Expr], type[exp.Expr]] = {
+    exp.Sum: exp.Avg,
+    exp.Avg: exp.Sum,
+    exp.Min: exp.Max,
+    exp.Max: exp.Min,
+    exp.Count: exp.Sum,
+}
+_CAST_SWAP = {
+    "DECIMAL": "INT",
+    "INT": "VARCHAR",
+    "BIGINT": "SMALLINT",
+    "DATE": "TIMESTAMP",
+    "TEXT": "DATE",
+    "VARCHAR": "DATE",
+    "TIMESTAMP": "DATE",
+    "BOOLEAN": "INT",
+}
 
 
 def _sites(tree: exp.Expr, kind: type[exp.Expr] | tuple[type[exp.Expr], ...]) -> list[int]:
@@ -26,7 +41,11 @@ def _at(tree: exp.Expr, index: int) -> exp.Expr:
     return list(tree.walk())[index]
 
 
-def _each(tree: exp.Expr, kind: type[exp.Expr] | tuple[type[exp.Expr], ...], change: Callable[[exp.Expr], bool]) -> Iterator[str]:
+def _each(
+    tree: exp.Expr,
+    kind: type[exp.Expr] | tuple[type[exp.Expr], ...],
+    change: Callable[[exp.Expr], bool],
+) -> Iterator[str]:
     """For every node of `kind`: copy the tree, apply `change` there, yield the SQL if it changed."""
     for index in _sites(tree, kind):
         copy = tree.copy()
@@ -94,7 +113,7 @@ def wrong_column(tree: exp.Expr, columns_of: ColumnsOf) -> Iterator[str]:
 def wrong_aggregate(tree: exp.Expr, _: ColumnsOf) -> Iterator[str]:
     def change(agg: exp.Expr) -> bool:
         swap = _AGG_SWAP.get(type(agg))
-        if swap is None or isinstance(agg.this, exp.Star) or isinstance(agg.this, exp.Distinct):
+        if swap is None or isinstance(agg.this, exp.Star | exp.Distinct):
             return False
         agg.replace(swap(this=agg.this.copy()))
         return True
@@ -174,7 +193,9 @@ def extra_column(tree: exp.Expr, _: ColumnsOf) -> Iterator[str]:
         return
     for i, item in enumerate(select.expressions[:3]):
         copy = tree.copy()
-        _main(copy).append("expressions", exp.alias_(item.unalias().copy(), f"{item.alias_or_name}_copy"))  # type: ignore[union-attr]
+        _main(copy).append(
+            "expressions", exp.alias_(item.unalias().copy(), f"{item.alias_or_name}_copy")
+        )  # type: ignore[union-attr]
         del i
         yield copy.sql(dialect="duckdb")
 

@@ -89,7 +89,9 @@ def _fingerprint(project: Project, sql: str) -> tuple[Any, ...]:
     timer.start()
     try:
         columns = engine.query(f"SELECT * FROM (\n{body}\n) AS q LIMIT 0").columns
-        rows = engine.query(f"SELECT count(*), sum(hash(q)::HUGEINT) FROM (\n{body}\n) AS q").rows[0]
+        rows = engine.query(f"SELECT count(*), sum(hash(q)::HUGEINT) FROM (\n{body}\n) AS q").rows[
+            0
+        ]
     except EngineError as exc:
         return ("error", exc.message.split("[sql:")[0])
     finally:
@@ -104,14 +106,23 @@ def _caught(findings: list[Finding]) -> str | None:
     return "dynamic" if all(f.code.startswith("MF5") for f in errors) else "static"
 
 
-def bench_project(name: str, workdir: Path, per_operator: int, tallies: dict[str, Tally]) -> tuple[int, int, list[str]]:
+def bench_project(
+    name: str, workdir: Path, per_operator: int, tallies: dict[str, Tally]
+) -> tuple[int, int, list[str]]:
     path, manual = _project(name, workdir)
     with open_project(path) as project:
         api.plan(project, manual_sql=manual)
         api.run(project)  # upstream targets exist: mutants of their readers can run
         engine = project.engine()
         catalog = planning_catalog(engine.catalog(), project.spec)
-        planner = Planner(spec=project.spec, catalog=catalog, lock=Lock(), dialect=engine.dialect, explain=engine.explain, sample=sampler(engine, catalog))
+        planner = Planner(
+            spec=project.spec,
+            catalog=catalog,
+            lock=Lock(),
+            dialect=engine.dialect,
+            explain=engine.explain,
+            sample=sampler(engine, catalog),
+        )
         lock = api.lockfile.read(project.dir)
 
         def columns_of(table: str) -> list[tuple[str, str]]:
@@ -130,7 +141,16 @@ def bench_project(name: str, workdir: Path, per_operator: int, tallies: dict[str
     return originals, false_positives, fp_notes
 
 
-def _mutate(project: Project, planner: Planner, target: Any, sql: str, per_operator: int, columns_of: Any, tallies: dict[str, Tally], name: str) -> None:
+def _mutate(
+    project: Project,
+    planner: Planner,
+    target: Any,
+    sql: str,
+    per_operator: int,
+    columns_of: Any,
+    tallies: dict[str, Tally],
+    name: str,
+) -> None:
     tree = sqlglot.parse_one(sql, read="duckdb")
     original = _fingerprint(project, sql)
     for op_name, operator in OPERATORS.items():
@@ -156,8 +176,12 @@ def _mutate(project: Project, planner: Planner, target: Any, sql: str, per_opera
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--per-operator", type=int, default=8, help="mutants per operator and target (default 8)")
-    parser.add_argument("--show-missed", action="store_true", help="list the mutants no check caught")
+    parser.add_argument(
+        "--per-operator", type=int, default=8, help="mutants per operator and target (default 8)"
+    )
+    parser.add_argument(
+        "--show-missed", action="store_true", help="list the mutants no check caught"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     tallies: dict[str, Tally] = {}
@@ -174,7 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _report(tallies: dict[str, Tally], originals: int, false_positives: int, notes: list[str], seconds: float) -> dict[str, Any]:
+def _report(
+    tallies: dict[str, Tally],
+    originals: int,
+    false_positives: int,
+    notes: list[str],
+    seconds: float,
+) -> dict[str, Any]:
     live = sum(t.live for t in tallies.values())
     caught = sum(t.static + t.dynamic for t in tallies.values())
     return {
@@ -197,10 +227,14 @@ def _report(tallies: dict[str, Tally], originals: int, false_positives: int, not
 
 
 def _print(report: dict[str, Any], tallies: dict[str, Tally], show_missed: bool) -> None:
-    print(f"{'operator':22} {'mutants':>7} {'equiv':>6} {'static':>6} {'dynamic':>7} {'missed':>6} {'catch':>6}")
+    print(
+        f"{'operator':22} {'mutants':>7} {'equiv':>6} {'static':>6} {'dynamic':>7} {'missed':>6} {'catch':>6}"
+    )
     for name, row in report["per_operator"].items():
         rate = "-" if row["catch_rate"] is None else f"{row['catch_rate']:.2f}"
-        print(f"{name:22} {row['mutants']:>7} {row['equivalent']:>6} {row['static']:>6} {row['dynamic']:>7} {row['missed']:>6} {rate:>6}")
+        print(
+            f"{name:22} {row['mutants']:>7} {row['equivalent']:>6} {row['static']:>6} {row['dynamic']:>7} {row['missed']:>6} {rate:>6}"
+        )
     print(f"\n{report['targets']} targets, {report['mutants']} mutants ({report['equivalent']} equivalent): "
           f"catch rate {report['catch_rate']}, false positives {report['false_positives']}, {report['seconds']}s")  # fmt: skip
     for note in report["false_positive_findings"]:

@@ -16,22 +16,32 @@ overhead_no_tests  the same, counting only the execute phase of each target
 incremental_ratio  `mapforge run --select fct_order_line` after 1% of its rows changed /
                    the same with --full-refresh (wall time, key tests included)
 incremental_ratio_execute  the same ratio on the execute phase only
+profile            seconds per kind of statement (build, key tests, stage, apply, ...) in the
+                   fastest full refresh and incremental run, from the engine's DEBUG log
+
+Every timing is the best of --repeat runs: the figures are ratios of wall times on a shared
+machine, and the minimum is the least disturbed. Each incremental run is checked against a
+full rebuild of the same SELECT (same rows, by checksum), so a fast but wrong one fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import tempfile
 import textwrap
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import duckdb
 
 from mapforge import api
 from mapforge import lock as lockfile
+from mapforge.engines.duckdb import DuckDBEngine
 from mapforge.project import open_project
 
 MAPPING = """
@@ -87,15 +97,70 @@ def make_project(root: Path, rows: int) -> None:
         assert api.plan(project).ok, "bench mapping did not plan"
 
 
-def timed_run(root: Path, **options: object) -> tuple[float, float]:
-    """(wall seconds, seconds in execute phases) of one `mapforge run`."""
+class Statements(logging.Handler):
+    """Collects the DuckDB engine's DEBUG records: (seconds, sql) per statement."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen: list[tuple[float, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        seconds, sql = cast(tuple[float, str], record.args)
+        self.seen.append((seconds, sql))
+
+
+STATEMENTS = Statements()
+_ENGINE_LOG = logging.getLogger("mapforge.engines.duckdb")
+_ENGINE_LOG.addHandler(STATEMENTS)
+_ENGINE_LOG.setLevel(logging.DEBUG)
+_ENGINE_LOG.propagate = False
+
+# statement kinds, by the first words mapforge gives each (order matters: first match wins)
+_KINDS = [
+    ("key tests", ("select count(*) filter",)),
+    ("other tests", ("select count(*) from (",)),
+    ("build", ('create table "main"."__mapforge_tmp_',)),
+    ("stage", ('create temporary table "__mapforge_stage_',)),
+    ("stage key check", ('select "',)),
+    ("watermark", ("select max(",)),
+    ("apply", ("delete from", "insert into", "merge into")),
+    ("commit", ("commit",)),
+]
+
+
+def profile(statements: list[tuple[float, str]]) -> dict[str, float]:
+    """Seconds per kind of statement; `other` is catalog reads, LIMIT 0 column reads, swaps."""
+    kinds: dict[str, float] = {}
+    for seconds, sql in statements:
+        text = sql.lower()
+        kind = next((k for k, starts in _KINDS if text.startswith(starts)), "other")
+        kinds[kind] = kinds.get(kind, 0.0) + seconds
+    return {k: round(v, 3) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])}
+
+
+@dataclass
+class Timed:
+    wall: float
+    execute: float  # seconds in the execute phases
+    rows: int  # rows the run reports written (built or applied)
+    statements: list[tuple[float, str]]
+
+
+def timed_run(root: Path, **options: object) -> Timed:
+    """One `mapforge run`, timed, with its statements."""
+    STATEMENTS.seen = []
     started = time.perf_counter()
     with open_project(root) as project:
         result = api.run(project, as_of=datetime(2024, 6, 1), **options)  # type: ignore[arg-type]
     wall = time.perf_counter() - started
     assert result.ok, [(r.name, r.message) for r in result.results]
     execute = sum(_phase(r.timing, "execute") for r in result.results)
-    return wall, execute
+    rows = sum(r.rows or 0 for r in result.results)
+    return Timed(wall, execute, rows, STATEMENTS.seen)
+
+
+def fastest(runs: list[Timed]) -> Timed:
+    return min(runs, key=lambda r: r.wall)
 
 
 def _phase(timing: list, name: str) -> float:  # type: ignore[type-arg]
@@ -117,11 +182,24 @@ def direct(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def change_one_percent(root: Path, rows: int) -> None:
+def change_one_percent(root: Path, round_: int) -> int:
+    """Change 1% of order_items, past the watermark (later each round); returns the rows."""
     with duckdb.connect(str(root / "bench.duckdb")) as con:
-        con.execute(
-            "update order_items set quantity = quantity + 1, updated_at = timestamp '2024-02-01' where hash(order_id * 31 + line_no) % 100 = 0"
-        )
+        changed = con.execute(
+            f"""update order_items set quantity = quantity + 1,
+                updated_at = timestamp '2024-02-01' + interval {int(round_)} day
+                where hash(order_id * 31 + line_no) % 100 = 0"""
+        ).fetchone()
+    return int(changed[0]) if changed else 0
+
+
+def assert_same_as_rebuild(root: Path, name: str) -> None:
+    """The incrementally maintained table has exactly the rows a full rebuild would have."""
+    lock = lockfile.read(root)
+    with DuckDBEngine(root / "bench.duckdb") as engine:
+        engine.execute(f'create temp table "rebuilt" as {lock.targets[name].sql}')
+        applied, rebuilt = engine.checksum(name), engine.checksum("rebuilt")
+    assert applied == rebuilt, f"{name}: the incremental run differs from a full rebuild"
 
 
 def main() -> None:
@@ -130,6 +208,7 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for every timing")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -137,23 +216,32 @@ def main() -> None:
         make_project(root, args.rows)
         setup = time.perf_counter() - clock
         timed_run(root)  # first build, warms the file
-        plain = min(direct(root) for _ in range(2))
-        runs = [timed_run(root, full_refresh=True) for _ in range(2)]
-        wall, execute = min(r[0] for r in runs), min(r[1] for r in runs)
-        full = timed_run(root, select=["fct_order_line"], full_refresh=True)
-        change_one_percent(root, args.rows)
-        incr = timed_run(root, select=["fct_order_line"])
+        plain = min(direct(root) for _ in range(args.repeat))
+        run = fastest([timed_run(root, full_refresh=True) for _ in range(args.repeat)])
+        fulls, incrs = [], []
+        for round_ in range(args.repeat):
+            fulls.append(timed_run(root, select=["fct_order_line"], full_refresh=True))
+            changed = change_one_percent(root, round_)
+            incrs.append(timed_run(root, select=["fct_order_line"]))
+            assert incrs[-1].rows >= changed, (incrs[-1].rows, changed)
+            assert_same_as_rebuild(root, "fct_order_line")
+        full, incr = fastest(fulls), fastest(incrs)
     figures = {
         "source_rows": args.rows + args.rows // 4 + args.rows // 100,
+        "changed_rows": changed,
         "setup_seconds": round(setup, 2),
         "direct_seconds": round(plain, 3),
-        "run_seconds": round(wall, 3),
-        "overhead": round(wall / plain - 1, 3),
-        "overhead_no_tests": round(execute / plain - 1, 3),
-        "full_refresh_seconds": round(full[0], 3),
-        "incremental_seconds": round(incr[0], 3),
-        "incremental_ratio": round(incr[0] / full[0], 3),
-        "incremental_ratio_execute": round(incr[1] / full[1], 3),
+        "run_seconds": round(run.wall, 3),
+        "overhead": round(run.wall / plain - 1, 3),
+        "overhead_no_tests": round(run.execute / plain - 1, 3),
+        "full_refresh_seconds": round(full.wall, 3),
+        "incremental_seconds": round(incr.wall, 3),
+        "incremental_rows_applied": incr.rows,
+        "incremental_ratio": round(incr.wall / full.wall, 3),
+        "incremental_ratio_execute": round(incr.execute / full.execute, 3),
+        "profile_run": profile(run.statements),
+        "profile_full_refresh": profile(full.statements),
+        "profile_incremental": profile(incr.statements),
     }
     if args.json:
         print(json.dumps(figures, indent=2))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
 from mapforge.engines.duckdb import DuckDBEngine
 from mapforge.errors import EngineError, PipelineError
+from mapforge.mapping.spec import ColumnMapping, Load, Target
 from mapforge.pipeline.materialize import Build, Options, materialize
+from mapforge.pipeline.materialize.incremental import literal
+from mapforge.pipeline.tests import run_target_tests, target_checks
 
 T1 = datetime(2024, 1, 1)
 T2 = datetime(2024, 2, 1)
@@ -192,3 +197,135 @@ def test_scd2_checks_keys(engine: DuckDBEngine) -> None:
     ):
         materialize(engine, build("scd2"))
     assert not engine.table_exists("tgt")
+
+
+# -- what the statements look like ------------------------------------------------------------
+
+
+def statements(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The SQL the DuckDB engine ran while caplog listened, from its DEBUG timing records."""
+    return [r.args[1] for r in caplog.records if r.name == "mapforge.engines.duckdb"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("strategy", "verb"), [("", "DELETE FROM"), ("merge", "MERGE INTO")])
+def test_duckdb_applies_with_delete_insert_unless_merge_is_asked_for(
+    engine: DuckDBEngine, caplog: pytest.LogCaptureFixture, strategy: str, verb: str
+) -> None:
+    b = build("incremental", watermark="updated_at", strategy=strategy)
+    materialize(engine, b)
+    engine.execute("update src set name = 'C', updated_at = 3 where id = 3")
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        assert materialize(engine, b) == 1  # id 3, at and past the mark (2)
+    verbs = [" ".join(s.split()[:2]) for s in statements(caplog)]
+    assert verb in verbs and ({"MERGE INTO", "DELETE FROM"} - {verb}).isdisjoint(verbs)
+    assert rows(engine) == [(1, "a", 1), (2, "b", 1), (3, "C", 3)]
+
+
+def test_watermark_is_read_once_and_inlined(
+    engine: DuckDBEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    b = build("incremental", watermark="updated_at")
+    materialize(engine, b)
+    engine.execute("insert into src values (4, 'd', 2)")
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        assert materialize(engine, b) == 2  # 3 and 4 sit at or past the mark (2)
+    [stage] = [s for s in statements(caplog) if s.startswith("CREATE TEMPORARY TABLE")]
+    assert '"updated_at" >= 2' in stage and "MAX(" not in stage
+    assert sum("MAX(" in s for s in statements(caplog)) == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [7, -2.5, Decimal("12.30"), datetime(2024, 1, 2, 3, 4, 5, 6), date(2024, 1, 2), "it's"],
+)
+def test_watermark_literals_read_back_as_the_same_value(
+    engine: DuckDBEngine, value: object
+) -> None:
+    spelled = literal(value)
+    assert spelled is not None
+    assert engine.query(f"select {spelled.sql(dialect='duckdb')}").rows == [(value,)]
+
+
+def test_a_watermark_without_an_exact_literal_stays_a_subquery() -> None:
+    assert literal(True) is None and literal(float("nan")) is None
+
+
+# -- key tests ----------------------------------------------------------------------------------
+
+
+def keyed(load: Load = Load.TABLE, tests: tuple[str, ...] = ()) -> Target:
+    return Target(
+        name="tgt",
+        load=load,
+        columns=[
+            ColumnMapping(name="id", type="INTEGER", key=True, tests=list(tests)),
+            ColumnMapping(name="name", type="TEXT"),
+        ],
+    )
+
+
+def outcomes(engine: DuckDBEngine, target: Target) -> dict[str, tuple[str, int]]:
+    result = run_target_tests(engine, target)
+    return {t["name"]: (t["status"], t["failures"]) for t in result.tests}  # type: ignore[misc]
+
+
+def test_a_passing_key_costs_one_query(
+    engine: DuckDBEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    materialize(engine, build("table"))
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        got = outcomes(engine, keyed())
+    assert got == {"not_null_tgt_id": ("pass", 0), "unique_tgt_id": ("pass", 0)}
+    checks = [s for s in statements(caplog) if "tgt" in s and "count(*)" in s.lower()]
+    assert len(checks) == 2  # the row count of the result, and the one probe for both checks
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (
+            "insert into tgt values (1, 'again', 1), (1, 'thrice', 1)",
+            {"unique_tgt_id": ("fail", 1)},
+        ),
+        ("insert into tgt values (null, 'x', 1), (null, 'y', 1)", {"not_null_tgt_id": ("fail", 2)}),
+    ],
+)
+def test_a_failing_key_is_counted_and_sampled_exactly(
+    engine: DuckDBEngine, bad: str, expected: dict[str, tuple[str, int]]
+) -> None:
+    materialize(engine, build("table"))
+    engine.execute(bad)
+    passing = {"not_null_tgt_id": ("pass", 0), "unique_tgt_id": ("pass", 0)}
+    assert outcomes(engine, keyed()) == passing | expected
+    failed = [t for t in run_target_tests(engine, keyed()).tests if t["status"] == "fail"]
+    assert failed and failed[0]["sample"]
+
+
+def test_a_composite_key_probe_finds_a_duplicate(engine: DuckDBEngine) -> None:
+    engine.execute(
+        "create table pairs as select * from (values (1, 1), (1, 2), (1, 2), (2, null)) v(a, b)"
+    )
+    target = Target(
+        name="pairs",
+        columns=[ColumnMapping(name=c, type="INTEGER", key=True) for c in ("a", "b")],
+    )
+    assert outcomes(engine, target) == {
+        "not_null_pairs_a": ("pass", 0),
+        "not_null_pairs_b": ("fail", 1),
+        "unique_pairs_a_b": ("fail", 1),
+    }
+
+
+def test_an_scd2_key_is_unique_per_version_in_mapforge_test_too(engine: DuckDBEngine) -> None:
+    materialize(engine, build("scd2"))
+    engine.execute("update src set name = 'B' where id = 2")
+    materialize(engine, build("scd2", as_of=T2))  # id 2 now has two versions
+    target = keyed(Load.SCD2, tests=("unique",))  # a declared unique on the bare key, too
+    names = [c.name for c in target_checks(target)]
+    assert names == ["not_null_tgt_id", "unique_tgt_id_valid_from"]
+    assert outcomes(engine, target) == {
+        "not_null_tgt_id": ("pass", 0),
+        "unique_tgt_id_valid_from": ("pass", 0),
+    }
+    engine.execute("insert into tgt select * from tgt where id = 1")  # the same version twice
+    assert outcomes(engine, target)["unique_tgt_id_valid_from"] == ("fail", 1)

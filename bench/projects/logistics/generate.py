@@ -18,7 +18,20 @@ import duckdb
 SEED = 7
 START = dt.datetime(2023, 1, 1, 6, 0)
 REGIONS = ["north", "south", "east", "west", None]
-CITIES = ["Oslo", "Bergen", "Lyon", "Porto", "Gdansk", "Aarhus", "Ghent", "Turin", "Graz", "Brno", "Malmo", "Cork"]
+CITIES = [
+    "Oslo",
+    "Bergen",
+    "Lyon",
+    "Porto",
+    "Gdansk",
+    "Aarhus",
+    "Ghent",
+    "Turin",
+    "Graz",
+    "Brno",
+    "Malmo",
+    "Cork",
+]
 FUELS = [("diesel", "1.789"), ("petrol", "1.912"), ("electric", "0.310"), ("lng", "1.205")]
 
 DDL = """

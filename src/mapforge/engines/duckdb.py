@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -14,6 +16,10 @@ from mapforge.catalog.model import Catalog, Table
 from mapforge.engines.base import QueryResult
 from mapforge.engines.duckdb_catalog import INTERNAL_PREFIX, quote, read_catalog
 from mapforge.errors import EngineError
+
+# DEBUG records each statement with its seconds: `mapforge.engines.duckdb` is the hook for
+# profiling a run statement by statement (bench/pipeline.py --profile reads it).
+log = logging.getLogger(__name__)
 
 _LOCK_HINT = (
     "another mapforge or duckdb process holds the database open; DuckDB allows one writer "
@@ -194,6 +200,17 @@ class DuckDBEngine:
 
     def _run(
         self, sql: str, params: dict[str, str] | None = None, shown: str | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        if not log.isEnabledFor(logging.DEBUG):
+            return self._execute(sql, params, shown)
+        started = time.perf_counter()
+        try:
+            return self._execute(sql, params, shown)
+        finally:
+            log.debug("%.3fs %s", time.perf_counter() - started, " ".join(sql.split()))
+
+    def _execute(
+        self, sql: str, params: dict[str, str] | None, shown: str | None
     ) -> duckdb.DuckDBPyConnection:
         try:
             return self._conn.execute(sql, params)

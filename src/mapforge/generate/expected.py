@@ -30,7 +30,9 @@ def expected_sql(target: Target, dialect: str = "duckdb") -> str | None:
     keys = [target.column(k) for k in target.key]
     if not keys or any(k is None or not k.rule.structured for k in keys):
         return None
-    partial = target.model_copy(update={"columns": [c for c in target.columns if c.rule.structured]})
+    partial = target.model_copy(
+        update={"columns": [c for c in target.columns if c.rule.structured]}
+    )
     if partial.driving_table != target.driving_table:
         return None
     try:
@@ -39,11 +41,21 @@ def expected_sql(target: Target, dialect: str = "duckdb") -> str | None:
         return None
 
 
-def sampler(engine: Engine, catalog: Catalog, *, rows: int = 500, timeout_s: float = 10.0) -> Sample:
+def sampler(
+    engine: Engine, catalog: Catalog, *, rows: int = 500, timeout_s: float = 10.0
+) -> Sample:
     """The planner's sample step over `engine`: the SQL and the mapping's query, one sample."""
 
     def sample(sql: str, target: Target) -> list[Finding]:
         oracle = expected_sql(target, engine.dialect)
-        return sample_check(engine, sql, target, catalog, expected_sql=oracle, rows_per_source=rows, timeout_s=timeout_s)
+        return sample_check(
+            engine,
+            sql,
+            target,
+            catalog,
+            expected_sql=oracle,
+            rows_per_source=rows,
+            timeout_s=timeout_s,
+        )
 
     return sample

@@ -24,6 +24,7 @@ from mapforge.llm.provider import (
     TransientProviderError,
 )
 from mapforge.llm.ratelimit import TokenBucket
+from mapforge.llm.semantic_cache import SemanticCache
 
 __all__ = [
     "PRICES",
@@ -93,11 +94,16 @@ def make_gateway(
     use_cache: bool = True,
     command: str = "plan",
     budget_usd: float | None = None,
+    semantic: SemanticCache | None = None,
 ) -> Gateway:
-    """A gateway wired from config: cache and ledger under `state_dir` (.mapforge/)."""
+    """A gateway wired from config: cache and ledger under `state_dir` (.mapforge/).
+
+    `semantic` (built by the caller, who owns the embedder) serves paraphrased questions.
+    """
     return Gateway(
         make_provider(cfg),
         cache=ExactCache(state_dir / CACHE_FILE, ttl_s=cfg.cache_ttl_s, enabled=use_cache),
+        semantic=semantic,
         ledger=Ledger(state_dir / LEDGER_FILE),
         rps=cfg.rps,
         max_concurrency=cfg.max_concurrency,

@@ -19,14 +19,13 @@ from types import TracebackType
 from mapforge.engines.base import Engine
 from mapforge.errors import EngineError, PipelineError
 from mapforge.lock import Lock, LockEntry
-from mapforge.mapping.spec import Spec, Target
+from mapforge.mapping.spec import Spec
 from mapforge.pipeline.dag import DAG
 from mapforge.pipeline.materialize import Build, Options, materialize
-from mapforge.pipeline.materialize.scd2 import VALID_FROM
 from mapforge.pipeline.results import RunResult, RunStatus, TargetResult, Timing, now
 from mapforge.pipeline.state import RunState
 from mapforge.pipeline.tests import record, target_checks
-from mapforge.quality.checks import Check, run_check, unique
+from mapforge.quality.checks import run_checks
 
 Listener = Callable[[TargetResult], None]
 _WRITTEN = {
@@ -154,25 +153,15 @@ class Runner:
         if target is None:
             return
         start = now()
-        for check in _checks(target, entry.load, engine.dialect):
-            record(result, run_check(engine, check).to_json())
+        checks = target_checks(target, dialect=engine.dialect, load=entry.load)
+        for outcome in run_checks(engine, checks):
+            record(result, outcome.to_json())
         result.timing.append(Timing("test", start, now()))
         failed = [t["name"] for t in result.tests if t["status"] in ("fail", "error")]
         written = _WRITTEN.get(entry.load, "rows")
         result.message = (
             f"tests failed: {', '.join(failed)}" if failed else f"{result.rows} {written}"
         )
-
-
-def _checks(target: Target, load: str, dialect: str) -> list[Check]:
-    """The target's checks; an scd2 table holds a key per version: its key is (key, valid_from)."""
-    checks = target_checks(target, dialect=dialect)
-    if load != "scd2" or not target.key:
-        return checks
-    plain = unique(target.name, target.key, dialect=dialect).name
-    return [c for c in checks if c.name != plain] + [
-        unique(target.name, [*target.key, VALID_FROM], dialect=dialect)
-    ]
 
 
 class _Workers:

@@ -7,29 +7,47 @@ from datetime import datetime
 
 from mapforge.engines.base import Engine
 from mapforge.errors import MappingError
-from mapforge.mapping.spec import Origin, Target
+from mapforge.mapping.spec import Load, Origin, Target
+from mapforge.pipeline.materialize.scd2 import VALID_FROM
 from mapforge.pipeline.results import RunStatus, TargetResult, Timing, now
-from mapforge.quality.checks import Check, CheckSpecError, not_null, parse_tests, run_check, unique
+from mapforge.quality.checks import (
+    Check,
+    CheckSpecError,
+    key_checks,
+    parse_tests,
+    run_checks,
+    unique,
+)
 from mapforge.quality.context import JoinClause, TableContext
 
 
 def target_checks(
-    target: Target, *, reference_time: datetime | None = None, dialect: str = "duckdb"
+    target: Target,
+    *,
+    reference_time: datetime | None = None,
+    dialect: str = "duckdb",
+    load: str | None = None,
 ) -> list[Check]:
     """Key not_null + unique, then every declared column and table test, without duplicates.
 
     `reference_time` is the moment freshness tests measure against (default: now, UTC).
+    `load` is how the table was built (default: the mapping's); an scd2 table holds one row
+    per version of a key, so its key is unique per (key, valid_from).
     """
     context = table_context(target, reference_time)
     checks: list[Check] = []
+    versioned = bool(target.key) and (load or target.load) == Load.SCD2
     if target.key:
-        checks += [not_null(target.name, column, dialect=dialect) for column in target.key]
-        checks.append(unique(target.name, target.key, dialect=dialect))
+        unique_on = [*target.key, VALID_FROM] if versioned else target.key
+        checks += key_checks(target.name, target.key, unique_on=unique_on, dialect=dialect)
     for column in target.columns:
         for text in column.tests:
             checks += _parsed(text, target, column.name, column.origin, context, dialect)
     for text in target.tests:
         checks += _parsed(text, target, None, target.origin, context, dialect)
+    if versioned:  # a declared unique on the bare key would fail on every second version
+        plain = unique(target.name, target.key, dialect=dialect).name
+        checks = [c for c in checks if c.name != plain]
     seen: set[tuple[str, str]] = set()
     return [c for c in checks if (c.name, c.sql) not in seen and not seen.add((c.name, c.sql))]  # type: ignore[func-returns-value]
 
@@ -53,8 +71,9 @@ def run_target_tests(
         result.status, result.message = RunStatus.ERROR, "not built yet: run `mapforge run` first"
         return result
     result.rows = engine.row_count(target.name)
-    for check in target_checks(target, reference_time=reference_time, dialect=engine.dialect):
-        record(result, run_check(engine, check).to_json())
+    checks = target_checks(target, reference_time=reference_time, dialect=engine.dialect)
+    for outcome in run_checks(engine, checks):
+        record(result, outcome.to_json())
     result.timing.append(Timing("test", start, now()))
     result.execution_time = time.perf_counter() - clock
     failed = [t["name"] for t in result.tests if t["status"] in ("fail", "error")]

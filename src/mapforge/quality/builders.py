@@ -7,7 +7,8 @@ Every identifier goes through sqlglot.exp with quoted=True, so a column named `o
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import sqlglot
@@ -18,7 +19,12 @@ Severity = Literal["error", "warn"]
 
 @dataclass(frozen=True)
 class Check:
-    """One check on one target; `sql` selects the rows that fail it."""
+    """One check on one target; `sql` selects the rows that fail it.
+
+    `probe`, when set, is a cheaper query returning one number: 0 proves the check passes, so
+    `sql` (and its sample) need not run; anything else means "run `sql` to know". Checks that
+    share a probe (a key's not_null and unique) let a batch run it once (checks.run_checks).
+    """
 
     name: str
     target: str
@@ -26,6 +32,7 @@ class Check:
     kind: str
     severity: Severity
     sql: str
+    probe: str | None = None
 
 
 def not_null(
@@ -58,6 +65,56 @@ def unique(
     column = columns[0] if len(columns) == 1 else None
     name = f"unique_{slug(table)}_{'_'.join(slug(c) for c in columns)}"
     return Check(name, table, column, "unique", severity, query.sql(dialect=dialect))
+
+
+def key_checks(
+    table: str,
+    key: Sequence[str],
+    *,
+    unique_on: Sequence[str] | None = None,
+    dialect: str = "duckdb",
+) -> list[Check]:
+    """not_null on each key column and unique on the key (or `unique_on`), sharing one probe.
+
+    The probe reads the table once: rows with a null key column, plus non-null rows minus
+    their distinct keys. It is 0 only when both checks pass, which is the common case, so a
+    passing key costs one scan instead of one per column plus a GROUP BY of the whole table.
+    """
+    unique_on = list(unique_on or key)
+    probe = _key_probe(table, list(key), unique_on, dialect)
+    checks = [not_null(table, c, dialect=dialect) for c in key]
+    checks.append(unique(table, unique_on, dialect=dialect))
+    return [replace(c, probe=probe) for c in checks]
+
+
+def _key_probe(table: str, key: list[str], unique_on: list[str], dialect: str) -> str | None:
+    nulls = exp.Count(this=exp.Star())
+    nulls_in_key = exp.Filter(
+        this=nulls,
+        expression=exp.Where(this=exp.or_(*(column_ref(c).is_(exp.null()) for c in key))),
+    )
+    if len(unique_on) == 1:
+        # count(k) and count(DISTINCT k) both skip nulls, as unique does
+        rows: exp.Expression = exp.Count(this=column_ref(unique_on[0]))
+        distinct: exp.Expression = exp.Count(
+            this=exp.Distinct(expressions=[column_ref(unique_on[0])])
+        )
+    elif dialect == "duckdb":
+        # Equal keys have equal hashes, so as many distinct hashes as rows proves uniqueness;
+        # a collision only makes the probe non-zero, and the exact GROUP BY then decides.
+        # One 64-bit value aggregates faster than a tuple of the key columns.
+        complete = exp.Where(
+            this=exp.and_(*(column_ref(c).is_(exp.null()).not_() for c in unique_on))
+        )
+        hashed = exp.func("hash", *(column_ref(c) for c in unique_on))
+        rows = exp.Filter(this=exp.Count(this=exp.Star()), expression=complete)
+        distinct = exp.Filter(
+            this=exp.Count(this=exp.Distinct(expressions=[hashed])), expression=complete.copy()
+        )
+    else:
+        return None  # the exact checks run, one query each
+    failing = exp.Add(this=nulls_in_key, expression=exp.Sub(this=rows, expression=distinct))
+    return exp.select(failing).from_(table_ref(table)).sql(dialect=dialect)
 
 
 def accepted_values(

@@ -27,6 +27,7 @@ from mapforge.quality.builders import (
     Severity,
     accepted_values,
     expression,
+    key_checks,
     not_null,
     relationships,
     unique,
@@ -44,11 +45,13 @@ __all__ = [
     "Severity",
     "accepted_values",
     "expression",
+    "key_checks",
     "not_null",
     "parse_test",
     "parse_tests",
     "relationships",
     "run_check",
+    "run_checks",
     "unique",
 ]
 
@@ -120,6 +123,32 @@ def parse_tests(
 
 def run_check(engine: Engine, check: Check, sample_limit: int = 5) -> CheckResult:
     """Count the failing rows and fetch a few; a check whose SQL fails gets status error."""
+    return run_checks(engine, [check], sample_limit)[0]
+
+
+def run_checks(engine: Engine, checks: list[Check], sample_limit: int = 5) -> list[CheckResult]:
+    """run_check for each check, running a probe shared by several checks only once."""
+    probed: dict[str, bool] = {}
+    results = []
+    for check in checks:
+        if check.probe is not None and check.probe not in probed:
+            probed[check.probe] = _probe_passes(engine, check.probe)
+        if check.probe is not None and probed[check.probe]:
+            results.append(CheckResult(check, 0, [], CheckStatus.PASS, "no failing rows"))
+        else:
+            results.append(_run_exact(engine, check, sample_limit))
+    return results
+
+
+def _probe_passes(engine: Engine, probe: str) -> bool:
+    try:
+        rows = engine.query(probe).rows
+    except EngineError:
+        return False  # the exact query runs, and reports the error if it has one too
+    return bool(rows) and rows[0][0] == 0
+
+
+def _run_exact(engine: Engine, check: Check, sample_limit: int) -> CheckResult:
     failing = f"(\n{check.sql.strip().rstrip(';')}\n) as failures"  # newline ends a `--` comment
     try:
         failures = int(engine.query(f"select count(*) from {failing}").rows[0][0])

@@ -14,7 +14,7 @@ A statement that does not finish within `timeout_s` is interrupted (engines expo
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlglot
@@ -113,7 +113,8 @@ def _run(
         # last: a failing statement aborts the sandbox's transaction (DuckDB, PostgreSQL)
         if expected_sql is not None and _try(
             engine,
-            f"CREATE TEMP TABLE {EXPECTED} AS SELECT DISTINCT * FROM (\n{_strip(expected_sql)}\n) AS e",
+            f"CREATE TEMP TABLE {EXPECTED} AS "
+            f"SELECT DISTINCT * FROM (\n{_strip(expected_sql)}\n) AS e",
         ):
             findings += expected_findings(output)
     except EngineError as exc:
@@ -159,7 +160,7 @@ def _finding(
     return Finding(code=code, severity=severity, target=target.name, message=message, hint=hint)
 
 
-def _usable(engine: Engine):  # type: ignore[no-untyped-def]
+def _usable(engine: Engine) -> Callable[[Table], bool]:
     """A table can be sampled: a source, or an upstream target built with its contract's columns."""
 
     def usable(table: Table) -> bool:

@@ -52,7 +52,7 @@ class Output:
     def q(self, name: str) -> str:
         return exp.to_identifier(name, quoted=True).sql(dialect="duckdb")
 
-    def keys(self, alias: str | None = None) -> list[str]:
+    def key_refs(self, alias: str | None = None) -> list[str]:
         prefix = f"{alias}." if alias else ""
         return [prefix + self.q(k) for k in self.target.key]
 
@@ -81,14 +81,21 @@ def expected_findings(out: Output) -> list[Finding]:
 
 def _types(out: Output) -> list[Finding]:
     """Each output column in the target type's family (number, text, time, boolean)."""
-    sql = f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{OUT}'"
+    sql = (
+        f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{OUT}'"
+    )
     built = {name.lower(): kind for name, kind in out.rows(sql)}
     findings = []
     for col in out.target.columns:
         got, want = _family(built.get(col.name.lower(), "")), _family(col.type)
         if got and want and got != want:
-            message = f"the column comes out as {built[col.name.lower()]}, a {got} type; the target says {col.type} ({want})"
-            findings.append(out.finding("MF511", message, f"cast the expression to {col.type}", col.name))
+            message = (
+                f"the column comes out as {built[col.name.lower()]}, a {got} type; "
+                f"the target says {col.type} ({want})"
+            )
+            findings.append(
+                out.finding("MF511", message, f"cast the expression to {col.type}", col.name)
+            )
     return findings
 
 
@@ -104,14 +111,15 @@ def _null_keys(out: Output) -> list[Finding]:
     if not out.target.key:
         return []
     (count,) = out.one(
-        f"SELECT count(*) FROM {OUT} WHERE {' OR '.join(k + ' IS NULL' for k in out.keys())}"
+        f"SELECT count(*) FROM {OUT} WHERE {' OR '.join(k + ' IS NULL' for k in out.key_refs())}"
     )
     if not count:
         return []
     return [
         out.finding(
             "MF503",
-            f"{count} output rows on the sample have a NULL in the key ({', '.join(out.target.key)})",
+            f"{count} output rows on the sample have a NULL in the key "
+            f"({', '.join(out.target.key)})",
             "the key comes from a LEFT JOIN's missing side, or from a column that may be NULL",
             out.target.key[0],
         )
@@ -121,8 +129,8 @@ def _null_keys(out: Output) -> list[Finding]:
 def _duplicate_keys(out: Output) -> list[Finding]:
     if not out.target.key:
         return []
-    keys = ", ".join(out.keys())
-    not_null = " AND ".join(k + " IS NOT NULL" for k in out.keys())
+    keys = ", ".join(out.key_refs())
+    not_null = " AND ".join(k + " IS NOT NULL" for k in out.key_refs())
     groups = (
         f"SELECT {keys}, count(*) AS n FROM {OUT} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1"
     )
@@ -133,8 +141,10 @@ def _duplicate_keys(out: Output) -> list[Finding]:
     return [
         out.finding(
             "MF502",
-            f"{dupes} key values occur more than once on the sample (up to {worst} times), e.g. {_show(out.target.key, example)}",
-            "a join fans out: join on the full key of the joined table, or aggregate to the target's grain",
+            f"{dupes} key values occur more than once on the sample (up to {worst} times), "
+            f"e.g. {_show(out.target.key, example)}",
+            "a join fans out: join on the full key of the joined table, "
+            "or aggregate to the target's grain",
             out.target.key[0],
         )
     ]
@@ -162,28 +172,33 @@ def _not_null_columns(out: Output) -> list[Finding]:
 
 
 def _grain(out: Output) -> list[Finding]:
-    keys = ", ".join(out.keys())
+    keys = ", ".join(out.key_refs())
     (got,) = out.one(f"SELECT count(*) FROM {OUT}")
     (want,) = out.one(f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {EXPECTED}) AS g")
     if got == want:
         return []
     driving = (
-        f" from {out.one(f'SELECT count(*) FROM {out.q(out.driving)}')[0]} sampled {out.driving} rows"
+        f" from {_count(out, out.q(out.driving))} sampled {out.driving} rows"
         if out.driving
         else ""
     )
     hint = (
-        "rows multiply or survive that should not: a join without its full condition, or the mapping's filter missing"
+        "rows multiply or survive that should not: a join without its full condition, "
+        "or the mapping's filter missing"
         if got > want
-        else "rows are lost: an INNER JOIN where the mapping means a lookup (LEFT JOIN), or a filter the mapping does not declare"
+        else "rows are lost: an INNER JOIN where the mapping means a lookup (LEFT JOIN), "
+        "or a filter the mapping does not declare"
     )
-    message = f"the SQL returns {got} rows{driving}; the mapping's grain (distinct {', '.join(out.target.key)} after its joins and filter) gives {want}"
+    message = (
+        f"the SQL returns {got} rows{driving}; the mapping's grain "
+        f"(distinct {', '.join(out.target.key)} after its joins and filter) gives {want}"
+    )
     return [out.finding("MF506", message, hint)]
 
 
 def _values(out: Output) -> list[Finding]:
     unique_keys = out.one(
-        f"SELECT count(*) = count(DISTINCT ({', '.join(out.keys())})) FROM {EXPECTED}"
+        f"SELECT count(*) = count(DISTINCT ({', '.join(out.key_refs())})) FROM {EXPECTED}"
     )[0]
     columns = _comparable(out)
     if not unique_keys or not columns:
@@ -226,15 +241,24 @@ def _differs(out: Output, col: ColumnMapping) -> str:
 
 def _mismatch(out: Output, col: ColumnMapping, count: int, body: str) -> Finding:
     name = out.q(col.name)
-    keys = ", ".join(out.keys("o"))
+    keys = ", ".join(out.key_refs("o"))
     row = out.one(
-        f"SELECT {keys}, o.{name}, e.{name} {body} WHERE {_differs(out, col)} ORDER BY {keys} LIMIT 1"
+        f"SELECT {keys}, o.{name}, e.{name} {body} "
+        f"WHERE {_differs(out, col)} ORDER BY {keys} LIMIT 1"
     )
     key, got, want = row[:-2], row[-2], row[-1]
-    message = f"{count} rows on the sample differ from the mapping's rule ({col.rule.text or col.rule.kind}), e.g. {_show(out.target.key, key)}: {got!r}, expected {want!r}"
+    message = (
+        f"{count} rows on the sample differ from the mapping's rule "
+        f"({col.rule.text or col.rule.kind}), e.g. {_show(out.target.key, key)}: "
+        f"{got!r}, expected {want!r}"
+    )
     return out.finding(
         "MF507", message, "compute the column exactly as its structured rule says", col.name
     )
+
+
+def _count(out: Output, relation: str) -> int:
+    return int(out.one(f"SELECT count(*) FROM {relation}")[0])
 
 
 def _show(names: list[str], values: tuple[Any, ...]) -> str:

@@ -11,7 +11,8 @@ from mapforge.mapping.load_options import split_columns
 @dataclass(frozen=True)
 class Options:
     watermark: str | None = None  # incremental: read only rows with watermark >= target max
-    strategy: str = "merge"  # incremental: merge | delete+insert
+    # incremental: merge | delete+insert; None = the engine's best (see incremental.apply)
+    strategy: str | None = None
     track: tuple[str, ...] = ()  # scd2: change-detection columns; empty = every non-key column
     hard_deletes: str = "ignore"  # scd2: ignore | close
     valid_from: str | None = None  # scd2: column giving valid_from; None = the run's as-of
@@ -21,7 +22,7 @@ class Options:
         """Options from a Target.config dict; missing keys take their defaults."""
         return cls(
             watermark=config.get("watermark") or None,
-            strategy=config.get("strategy", "merge"),
+            strategy=config.get("strategy") or None,
             track=tuple(split_columns(config.get("track", ""))),
             hard_deletes=config.get("hard_deletes", "ignore"),
             valid_from=config.get("valid_from") or None,
