@@ -102,4 +102,12 @@ class Engine(Protocol):
         """
         ...
 
+    def stage(self, name: str, select_sql: str) -> None:
+        """Inside `sandbox()`: evaluate `select_sql` now and keep the result as temp `name`.
+
+        Sample runs read their output several times; staging runs the statement once (so a
+        runtime error such as a failing cast surfaces here) and is dropped with the sandbox.
+        """
+        ...
+
     def close(self) -> None: ...

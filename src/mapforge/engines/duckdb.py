@@ -98,6 +98,10 @@ class DuckDBEngine:
             yield
             raise _Rollback
 
+    def stage(self, name: str, select_sql: str) -> None:
+        """A TEMP table inside the sandbox's transaction; the rollback drops it."""
+        self._run(f"create temp table {quote(name)} as {_strip(select_sql)}", shown=select_sql)
+
     def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
         """Bind and plan `sql` without running it; binder errors become EngineError.
 

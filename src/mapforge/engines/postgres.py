@@ -110,6 +110,13 @@ class PostgresEngine:
             yield
             raise psycopg.Rollback
 
+    def stage(self, name: str, select_sql: str) -> None:
+        """A TEMP table inside the sandbox's transaction; the rollback drops it."""
+        ddl = sql.SQL("create temp table {} as ").format(sql.Identifier(name)) + sql.SQL(
+            _strip(select_sql)
+        )  # type: ignore[arg-type]
+        self._run(ddl, shown=select_sql)
+
     def explain(self, sql_text: str, stubs: Sequence[Table] = ()) -> None:
         """Bind and plan `sql_text` without running it; binder errors become EngineError.
 

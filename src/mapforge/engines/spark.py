@@ -83,6 +83,7 @@ class SparkEngine:
         self.schema = schema
         # A session handed in belongs to the caller (a test fixture, a notebook): not stopped.
         self._owns_session = session is None
+        self._staged: list[str] = []  # results staged inside the current sandbox
         self._spark = session or _open(master, warehouse, dict(spark_conf or {}))
         _quiet_error_logs()
         self._run(f"create database if not exists {quote(schema)}")
@@ -127,7 +128,19 @@ class SparkEngine:
         so `orders` means the sample while `default.orders` still means the table.
         """
         with self._temp_views(sorted(shadows.items())):
-            yield
+            try:
+                yield
+            finally:
+                for name in reversed(self._staged):
+                    self._run(f"uncache table if exists {quote(name)}")
+                    self._spark.catalog.dropTempView(name)
+                self._staged.clear()
+
+    def stage(self, name: str, select_sql: str) -> None:
+        """CACHE TABLE runs the query now (Spark refuses CREATE TEMP TABLE ... AS)."""
+        self._spark.catalog.dropTempView(name)
+        self._run(f"cache table {quote(name)} as {_strip(select_sql)}", shown=select_sql)
+        self._staged.append(name)
 
     def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
         """Plan `sql` with EXPLAIN (nothing runs); analysis errors become EngineError.
