@@ -61,14 +61,14 @@ def kill_during_slow_target(root: Path) -> dict[str, str]:
         assert proc.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "m_slow never started"
         time.sleep(0.05)
-    time.sleep(0.5)  # well inside the seconds-long SELECT
+    time.sleep(0.2)  # inside the SELECT, which takes seconds (50,000² / 4 pairs)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     return statuses(root)
 
 
 def test_sigkill_leaves_old_or_new_tables_and_resume_completes(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p", big_rows=25_000)
+    root = make_project(tmp_path / "p", big_rows=50_000)
     with open_project(root) as project:
         assert api.plan(project).ok
         assert api.run(project, as_of=api_time("2024-01-01T00:00:00")).ok
