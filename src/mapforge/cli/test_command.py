@@ -15,7 +15,7 @@ from mapforge.cli.options import AsJson, Exclude, ProjectDir, Select
 from mapforge.errors import ConfigError
 from mapforge.pipeline.results import RunResult
 from mapforge.project import open_project
-from mapforge.quality import suite
+from mapforge import data_tests as suite
 
 AsOf = Annotated[
     str | None,

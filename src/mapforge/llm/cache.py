@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from mapforge.llm.migrations import Database
+from mapforge.migrations import Database
 from mapforge.llm.provider import Completion, CompletionRequest
 
 

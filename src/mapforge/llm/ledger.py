@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from mapforge.llm.migrations import Database
+from mapforge.migrations import Database
 from mapforge.llm.prices import genai_price
 
 # USD per 1M tokens (input, output), public list prices as of 2025. A dated variant

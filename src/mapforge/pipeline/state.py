@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mapforge.llm.migrations import Database
+from mapforge.migrations import Database
 from mapforge.pipeline.results import RunStatus, TargetResult, now
 
 STATE_FILE = "state.sqlite"
