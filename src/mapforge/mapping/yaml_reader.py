@@ -27,6 +27,9 @@ from mapforge.mapping.cells import to_text
 from mapforge.mapping.rows import Row, Value
 from mapforge.mapping.spec import Origin, Target
 
+# libyaml's parser when PyYAML was built with it (about 10x faster), the same safe constructor
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # yaml key → row field; None for keys handled here.
 TARGET_KEYS: dict[str, str | None] = {
     "name": "target_table",
@@ -73,8 +76,8 @@ class _Document:
     def __init__(self, shown: str, text: str) -> None:
         self.file = shown
         try:
-            self.lines = _lines(yaml.compose(text, Loader=yaml.SafeLoader), "")
-            self.data: Any = yaml.safe_load(text)
+            node, self.data = _parse(text)
+            self.lines = _lines(node, "")
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             problem = getattr(error, "problem", None) or str(error)
@@ -151,6 +154,16 @@ class _Document:
 
 def _option(value: Any) -> str:
     return ", ".join(to_text(v) for v in value) if isinstance(value, list) else to_text(value)
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for lines) and the data built from it: one parse, as yaml.safe_load."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
 
 
 def _lines(node: yaml.Node | None, path: str) -> dict[str, int]:

@@ -19,13 +19,14 @@ from types import TracebackType
 from mapforge.engines.base import Engine
 from mapforge.errors import EngineError, PipelineError
 from mapforge.lock import Lock, LockEntry
-from mapforge.mapping.spec import Spec
+from mapforge.mapping.spec import Spec, Target
 from mapforge.pipeline.dag import DAG
-from mapforge.pipeline.materialize import Build, Options, materialize
+from mapforge.pipeline.materialize import Applied, Build, Options, apply_target
+from mapforge.pipeline.proof import PROVING_LOADS, fingerprint, proved_message
 from mapforge.pipeline.results import RunResult, RunStatus, TargetResult, Timing, now
-from mapforge.pipeline.state import RunState
-from mapforge.pipeline.tests import record, target_checks
-from mapforge.quality.checks import run_checks
+from mapforge.pipeline.state import KeyProof, RunState
+from mapforge.pipeline.tests import automatic_key_checks, record, target_checks
+from mapforge.quality.checks import Check, CheckResult, CheckStatus, key_fingerprint, run_checks
 
 Listener = Callable[[TargetResult], None]
 _WRITTEN = {
@@ -52,6 +53,8 @@ class Runner:
     options: RunOptions = field(default_factory=RunOptions)
     state: RunState | None = None
     run_id: str = ""
+    # the recorded key proof each incremental target's build was given (see pipeline/proof.py)
+    _proofs: dict[str, KeyProof] = field(default_factory=dict)
 
     def run(self, chosen: set[str]) -> RunResult:
         started = time.perf_counter()
@@ -118,8 +121,9 @@ class Runner:
             self.state.started(self.run_id, name)
         entry = self.lock.targets[name]
         clock, start = time.perf_counter(), now()
+        build = self._build(name, entry)
         try:
-            rows = materialize(engine, self._build(name, entry))
+            applied = apply_target(engine, build)
         except (EngineError, PipelineError) as exc:
             return TargetResult(
                 name,
@@ -129,32 +133,65 @@ class Runner:
                 timing=[Timing("execute", start, now())],
             )
         result = TargetResult(
-            name, RunStatus.SUCCESS, rows=rows, timing=[Timing("execute", start, now())]
+            name, RunStatus.SUCCESS, rows=applied.rows, timing=[Timing("execute", start, now())]
         )
-        self._test(name, entry, result, engine)
+        self._test(name, entry, result, engine, applied)
         result.execution_time = time.perf_counter() - clock
         return result
 
     def _build(self, name: str, entry: LockEntry) -> Build:
         assert entry.sql is not None  # the caller only runs runnable entries
         target = self.spec.target(name)
+        key = tuple(target.key) if target else ()
         return Build(
             name=name,
             sql=entry.sql,
             load=entry.load,
             as_of=self.options.as_of,
-            key=tuple(target.key) if target else (),
+            key=key,
             options=Options.from_config(target.config) if target else Options(),
             full_refresh=self.options.full_refresh,
+            verified_fingerprint=self._verified(name, entry.load, key),
         )
 
-    def _test(self, name: str, entry: LockEntry, result: TargetResult, engine: Engine) -> None:
+    def _verified(self, name: str, load: str, key: tuple[str, ...]) -> str | None:
+        """The fingerprint of the table as its key was last verified, if it may prove this run."""
+        if self.state is None or load not in PROVING_LOADS or not key or self.options.full_refresh:
+            return None
+        proof = self.state.key_proof(name)
+        if proof is None or [k.lower() for k in proof.key] != [k.lower() for k in key]:
+            return None
+        self._proofs[name] = proof
+        return proof.fingerprint
+
+    def _test(
+        self, name: str, entry: LockEntry, result: TargetResult, engine: Engine, applied: Applied
+    ) -> None:
         target = self.spec.target(name)
         if target is None:
             return
         start = now()
-        checks = target_checks(target, dialect=engine.dialect, load=entry.load)
-        for outcome in run_checks(engine, checks):
+        automatic = automatic_key_checks(target, dialect=engine.dialect, load=entry.load)
+        proving = entry.load in PROVING_LOADS and bool(automatic) and self.state is not None
+        previous = self._proofs.pop(name, None)
+        if proving and applied.keys_proved and previous and applied.fingerprint:
+            outcomes = self._proved(target, entry, engine, automatic, previous)
+            self._record_proof(name, target.key, applied.fingerprint, previous.scanned_run_id)
+        elif proving:
+            checks = target_checks(target, dialect=engine.dialect, load=entry.load)
+            ours = {(c.name, c.sql) for c in automatic}
+            keys = [c for c in checks if (c.name, c.sql) in ours]
+            outcomes, verified = _checked_keys(engine, target.name, target.key, keys)
+            outcomes += run_checks(engine, [c for c in checks if (c.name, c.sql) not in ours])
+            if verified is None:
+                self._forget_proof(name)
+            else:
+                self._record_proof(name, target.key, verified, self.run_id)
+        else:
+            outcomes = run_checks(
+                engine, target_checks(target, dialect=engine.dialect, load=entry.load)
+            )
+        for outcome in outcomes:
             record(result, outcome.to_json())
         result.timing.append(Timing("test", start, now()))
         failed = [t["name"] for t in result.tests if t["status"] in ("fail", "error")]
@@ -162,6 +199,62 @@ class Runner:
         result.message = (
             f"tests failed: {', '.join(failed)}" if failed else f"{result.rows} {written}"
         )
+
+    def _proved(
+        self,
+        target: Target,
+        entry: LockEntry,
+        engine: Engine,
+        automatic: list[Check],
+        previous: KeyProof,
+    ) -> list[CheckResult]:
+        """The automatic key checks as proved; the declared tests run on the table as usual."""
+        declared = target_checks(target, dialect=engine.dialect, load=entry.load, keys=False)
+        shown = {(c.name, c.sql) for c in declared}
+        message = proved_message(previous.run_id, previous.scanned_run_id)
+        proved = [
+            CheckResult(c, 0, [], CheckStatus.PASS, message)
+            for c in automatic
+            if (c.name, c.sql) not in shown  # a declared twin runs for real instead
+        ]
+        return proved + run_checks(engine, declared)
+
+    def _record_proof(
+        self, name: str, key: list[str], fingerprint: str, scanned_run_id: str
+    ) -> None:
+        assert self.state is not None
+        proof = KeyProof(name, tuple(key), fingerprint, self.run_id, scanned_run_id)
+        self.state.prove_key(proof)
+
+    def _forget_proof(self, name: str) -> None:
+        assert self.state is not None
+        self.state.forget_key(name)
+
+
+def _checked_keys(
+    engine: Engine, table: str, key: list[str], checks: list[Check]
+) -> tuple[list[CheckResult], str | None]:
+    """Run the key checks; when all pass, the key fingerprint of the table they checked.
+
+    On an engine with transactions the checks and the fingerprint read one snapshot, so the
+    fingerprint is of exactly the rows the checks passed.
+    """
+    if key_fingerprint(table, key, dialect=engine.dialect) is None:
+        return run_checks(engine, checks), None
+    outcomes: list[CheckResult] = []
+    verified: str | None = None
+    try:
+        with engine.transaction():
+            outcomes = run_checks(engine, checks)
+            if all(o.status is CheckStatus.PASS for o in outcomes):
+                verified = fingerprint(engine, table, key)
+    except EngineError:
+        verified = None  # the outcomes, read before, stand; the next run scans again
+    if not outcomes or any(o.status is CheckStatus.ERROR for o in outcomes):
+        # an error aborts the transaction, and the checks after it would only say so: run
+        # them again one by one, each reporting its own error; prove nothing
+        return run_checks(engine, checks), None
+    return outcomes, verified
 
 
 class _Workers:

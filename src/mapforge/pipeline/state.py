@@ -3,7 +3,12 @@
 It is the run history and what `--resume` reads: a target of the last run whose row is not
 success or warn (failed, skipped, still `pending` or `running` when the process died) is
 run again. Rows are written as targets start and finish, each in its own transaction, so a
-killed run leaves an exact record of how far it got.
+killed run leaves an exact record of how far it got. The file is in WAL mode with
+synchronous=NORMAL: a commit appends to the log without an fsync, so a killed process loses
+nothing and only a power cut can lose the last commits (of a history, not of data).
+
+`key_proofs` holds, per target, the fingerprint of a table whose key was verified unique and
+not null (pipeline/proof.py): what lets an incremental run skip the full-table key check.
 """
 
 from __future__ import annotations
@@ -38,7 +43,32 @@ def m001_runs(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS = [m001_runs]
+def m002_key_proofs(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE key_proofs (
+            target TEXT PRIMARY KEY, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+            run_id TEXT NOT NULL, scanned_run_id TEXT NOT NULL, recorded_at TEXT NOT NULL)"""
+    )
+
+
+MIGRATIONS = [m001_runs, m002_key_proofs]
+_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
+_ROWS_PER_INSERT = 300  # 3 parameters a row, well under SQLite's 32766 per statement
+
+
+@dataclass(frozen=True)
+class KeyProof:
+    """The key of `target` was unique and not null in a table with this key fingerprint.
+
+    `run_id` is the run that left the table so; `scanned_run_id` the run whose full key check
+    began the chain of runs that each proved it by construction (the same run when it scanned).
+    """
+
+    target: str
+    key: tuple[str, ...]
+    fingerprint: str
+    run_id: str
+    scanned_run_id: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +89,8 @@ class RunState:
 
     def __init__(self, state_dir: Path) -> None:
         self.db = Database(state_dir / STATE_FILE, MIGRATIONS)
+        for pragma in _PRAGMAS:  # outside a transaction: journal_mode cannot change in one
+            self.db.execute(pragma)
 
     def begin(
         self,
@@ -81,10 +113,13 @@ class RunState:
                 resumed_from,
             ),
         )
-        for target in sorted(targets):
+        names = sorted(targets)
+        for start in range(0, len(names), _ROWS_PER_INSERT):
+            chunk = names[start : start + _ROWS_PER_INSERT]
             self.db.execute(
-                "INSERT INTO target_runs (run_id, target, status) VALUES (?, ?, ?)",
-                (run_id, target, PENDING),
+                "INSERT INTO target_runs (run_id, target, status) VALUES "
+                + ", ".join("(?, ?, ?)" for _ in chunk),
+                [value for target in chunk for value in (run_id, target, PENDING)],
             )
 
     def started(self, run_id: str, target: str) -> None:
@@ -128,6 +163,40 @@ class RunState:
         return PastRun(
             run_id, datetime.fromisoformat(as_of), json.loads(args), {r[0]: r[1] for r in statuses}
         )
+
+    def key_proof(self, target: str) -> KeyProof | None:
+        """The last recorded proof of `target`'s key, if any."""
+        rows = self.db.execute(
+            "SELECT key, fingerprint, run_id, scanned_run_id FROM key_proofs WHERE target = ?",
+            (target,),
+        )
+        if not rows:
+            return None
+        key, fingerprint, run_id, scanned = rows[0]
+        return KeyProof(target, tuple(json.loads(key)), fingerprint, run_id, scanned)
+
+    def prove_key(self, proof: KeyProof) -> None:
+        """Record that `proof.target`'s key held in the table with `proof.fingerprint`."""
+        self.db.execute(
+            """INSERT INTO key_proofs
+                 (target, key, fingerprint, run_id, scanned_run_id, recorded_at)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (target) DO UPDATE SET key = excluded.key,
+                 fingerprint = excluded.fingerprint, run_id = excluded.run_id,
+                 scanned_run_id = excluded.scanned_run_id, recorded_at = excluded.recorded_at""",
+            (
+                proof.target,
+                json.dumps(list(proof.key)),
+                proof.fingerprint,
+                proof.run_id,
+                proof.scanned_run_id,
+                now(),
+            ),
+        )
+
+    def forget_key(self, target: str) -> None:
+        """The key failed, or could not be checked: the next run must scan the table again."""
+        self.db.execute("DELETE FROM key_proofs WHERE target = ?", (target,))
 
     def history(self, target: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """The latest target runs, newest first, optionally of one target."""

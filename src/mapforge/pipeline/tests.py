@@ -27,19 +27,19 @@ def target_checks(
     reference_time: datetime | None = None,
     dialect: str = "duckdb",
     load: str | None = None,
+    keys: bool = True,
 ) -> list[Check]:
     """Key not_null + unique, then every declared column and table test, without duplicates.
 
     `reference_time` is the moment freshness tests measure against (default: now, UTC).
     `load` is how the table was built (default: the mapping's); an scd2 table holds one row
-    per version of a key, so its key is unique per (key, valid_from).
+    per version of a key, so its key is unique per (key, valid_from). `keys=False` leaves out
+    the automatic key checks (a run that proved the key), so only the declared tests remain,
+    including any that repeat a key check.
     """
     context = table_context(target, reference_time)
-    checks: list[Check] = []
+    checks: list[Check] = automatic_key_checks(target, dialect=dialect, load=load) if keys else []
     versioned = bool(target.key) and (load or target.load) == Load.SCD2
-    if target.key:
-        unique_on = [*target.key, VALID_FROM] if versioned else target.key
-        checks += key_checks(target.name, target.key, unique_on=unique_on, dialect=dialect)
     for column in target.columns:
         for text in column.tests:
             checks += _parsed(text, target, column.name, column.origin, context, dialect)
@@ -50,6 +50,17 @@ def target_checks(
         checks = [c for c in checks if c.name != plain]
     seen: set[tuple[str, str]] = set()
     return [c for c in checks if (c.name, c.sql) not in seen and not seen.add((c.name, c.sql))]  # type: ignore[func-returns-value]
+
+
+def automatic_key_checks(
+    target: Target, *, dialect: str = "duckdb", load: str | None = None
+) -> list[Check]:
+    """The checks every keyed target gets: not_null per key column, unique on the key."""
+    if not target.key:
+        return []
+    versioned = (load or target.load) == Load.SCD2
+    unique_on = [*target.key, VALID_FROM] if versioned else target.key
+    return key_checks(target.name, target.key, unique_on=unique_on, dialect=dialect)
 
 
 def table_context(target: Target, reference_time: datetime | None = None) -> TableContext:

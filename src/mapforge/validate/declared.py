@@ -135,7 +135,14 @@ class Declared:
 
 def _source_column(declared: Declared, col: ColumnMapping) -> frozenset[Col]:
     table = declared.row_table(col)
-    return frozenset(Col(table, name.lower()) for name in col.source_columns)
+    return frozenset(_named_column(declared, name, table) for name in col.source_columns)
+
+
+def _named_column(declared: Declared, name: str, table: str | None) -> Col:
+    """`arrived_at` belongs to the row's table; `trip_stops.arrived_at` names its own."""
+    qualifier, _, column = name.rpartition(".")
+    owner = declared.table_of(qualifier) if qualifier else table
+    return Col(owner, column.strip().lower())
 
 
 def _direct_row(declared: Declared, col: ColumnMapping, catalog: Catalog) -> Row:

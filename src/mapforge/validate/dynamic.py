@@ -7,9 +7,14 @@ output (validate.sample_checks): key unique and not null, NOT NULL columns fille
 the caller passes the mapping's own query for the key and the structured columns
 (`expected_sql`), the row count of the grain and the values of those columns.
 
+The statement's output (and the mapping's query's) is kept with `engine.stage(...)`: a TEMP
+table in the sandbox's transaction on DuckDB and PostgreSQL, an eagerly cached TEMP view on
+Spark. Staging runs the statement once, so a runtime error (a failing cast, also Spark's ANSI
+casts) surfaces there. The check queries are built with sqlglot for `engine.dialect`, so every
+engine with `sandbox` and `stage` runs the sample checks; any other gets EXPLAIN only.
+
 A statement that does not finish within `timeout_s` is interrupted (engines exposing
-`interrupt()`; others are not bounded) and reported as MF509. Only DuckDB runs the sample
-checks today (SAMPLE_DIALECTS): they keep their output in TEMP tables, which Spark lacks.
+`interrupt()`; others are not bounded) and reported as MF509.
 """
 
 from __future__ import annotations
@@ -35,9 +40,7 @@ from mapforge.validate.sample_checks import (
     output_findings,
 )
 
-# engines whose sandbox runs the sample checks; others get EXPLAIN only (documented)
-SAMPLE_DIALECTS = frozenset({"duckdb"})
-# DuckDB's and PostgreSQL's words for a value that does not convert or does not fit
+# DuckDB's, PostgreSQL's and Spark's words for a value that does not convert or does not fit
 _CAST_ERRORS = (
     "conversion error",
     "could not convert",
@@ -45,6 +48,11 @@ _CAST_ERRORS = (
     "invalid input",
     "cannot cast",
     "invalid_cast",
+    "cannot be cast",  # Spark: [CAST_INVALID_INPUT] The value 'x' ... cannot be cast to ...
+    "cast_invalid_input",
+    "cast_overflow",
+    "numeric_value_out_of_range",
+    "numeric field overflow",
 )
 
 
@@ -59,8 +67,8 @@ def sample_check(
     timeout_s: float = 10.0,
 ) -> list[Finding]:
     """Findings from running `sql` (and `expected_sql`) on a sample of the sources."""
-    if engine.dialect not in SAMPLE_DIALECTS:
-        return []  # the checks keep their output in TEMP tables (Spark has only temp views)
+    if not can_sample(engine):
+        return []  # no sandbox to run in, or nowhere to keep the output: EXPLAIN only
     read = tables_read(sql, engine.dialect) | tables_read(expected_sql, engine.dialect)
     shadow = shadows(
         target,
@@ -87,6 +95,11 @@ def sample_check(
             ]
 
 
+def can_sample(engine: object) -> bool:
+    """Whether `engine` can run sample checks: it has `sandbox` and `stage`."""
+    return callable(getattr(engine, "sandbox", None)) and callable(getattr(engine, "stage", None))
+
+
 def tables_read(sql: str | None, dialect: str) -> set[str]:
     """Names of the tables a statement reads (CTE names excluded); empty when it does not parse."""
     if not sql:
@@ -108,7 +121,7 @@ def _run(
     expired: threading.Event,
 ) -> list[Finding]:
     try:
-        engine.execute(f"CREATE TEMP TABLE {OUT} AS\n{_strip(sql)}\n")
+        engine.stage(OUT, _strip(sql))
     except EngineError as exc:
         return [_failure(exc, target, expired)]
     driving = catalog.table(target.driving_table) if target.driving_table else None
@@ -117,9 +130,7 @@ def _run(
         findings = output_findings(output)
         # last: a failing statement aborts the sandbox's transaction (DuckDB, PostgreSQL)
         if expected_sql is not None and _try(
-            engine,
-            f"CREATE TEMP TABLE {EXPECTED} AS "
-            f"SELECT DISTINCT * FROM (\n{_strip(expected_sql)}\n) AS e",
+            engine, EXPECTED, f"SELECT DISTINCT * FROM (\n{_strip(expected_sql)}\n) AS e"
         ):
             findings += expected_findings(output)
     except EngineError as exc:
@@ -129,18 +140,18 @@ def _run(
     return findings
 
 
-def _try(engine: Engine, statement: str) -> bool:
-    """Run `statement`; False when it fails (the mapping's query may not bind: then skip)."""
+def _try(engine: Engine, name: str, select_sql: str) -> bool:
+    """Stage `select_sql` as `name`; False when it fails (the mapping's query may not bind)."""
     try:
-        engine.execute(statement)
+        engine.stage(name, select_sql)
     except EngineError:
         return False
     return True
 
 
 def _failure(exc: EngineError, target: Target, expired: threading.Event) -> Finding:
-    # the wrapper statement is ours, not the user's: drop it, and the binder's candidate lists
-    message = exc.message.split(" [sql: CREATE TEMP TABLE")[0]
+    # the finding is about this statement already: drop the engine's "[sql: ...]" suffix
+    message = exc.message.rsplit(" [sql: ", 1)[0]
     message = message if len(message) <= 300 else message[:297] + "..."
     if expired.is_set():
         return _finding(

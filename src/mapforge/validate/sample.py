@@ -90,8 +90,10 @@ def _linked(plan: _Plan, table: Table, target: Target) -> exp.Query:
 
 
 def _ref_of(table: Table, target: Target) -> str:
+    # an alias in lower case: the mapping's conditions write it unquoted, which PostgreSQL
+    # folds to lower case (DuckDB and Spark ignore the case), and the sample quotes it
     join = next((j for j in target.joins if _same(j.table, table.name)), None)
-    return join.alias if join is not None and join.alias else table.name
+    return join.alias.lower() if join is not None and join.alias else table.name
 
 
 def _declared_links(plan: _Plan, table: Table, target: Target, ref: str) -> list[exp.Expr]:

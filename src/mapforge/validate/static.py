@@ -18,6 +18,7 @@ from mapforge.validate.grain import check_grain
 from mapforge.validate.joins import check_joins
 from mapforge.validate.output_types import check_output_types
 from mapforge.validate.query import Check, Query
+from mapforge.validate.rule_text import check_rule_text
 from mapforge.validate.statements import parse_query
 from mapforge.validate.tables import check_tables
 
@@ -31,6 +32,7 @@ CHECKS: tuple[Check, ...] = (
     check_grain,
     check_filter,
     check_determinism,
+    check_rule_text,
 )
 
 

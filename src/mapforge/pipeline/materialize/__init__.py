@@ -14,24 +14,30 @@ them; the locked SELECT itself is embedded as written whenever it is run on its 
 from __future__ import annotations
 
 from mapforge.engines.base import Engine
-from mapforge.pipeline.materialize.build import Build
+from mapforge.pipeline.materialize.build import Applied, Build
 from mapforge.pipeline.materialize.incremental import incremental
 from mapforge.pipeline.materialize.options import Options
 from mapforge.pipeline.materialize.scd2 import scd2
 from mapforge.pipeline.materialize.table import table
 from mapforge.pipeline.materialize.view import view
 
-__all__ = ["Build", "Options", "materialize"]
+__all__ = ["Applied", "Build", "Options", "apply_target", "materialize"]
 
 _BY_LOAD = {
     "table": table,
     "view": view,
-    "incremental": incremental,
-    "merge": incremental,
     "scd2": scd2,
 }
+_INCREMENTAL = frozenset({"incremental", "merge"})
+
+
+def apply_target(engine: Engine, build: Build) -> Applied:
+    """Run the target's materialization; the rows written, and for incremental what it proved."""
+    if build.load in _INCREMENTAL:
+        return incremental(engine, build)
+    return Applied(_BY_LOAD.get(build.load, table)(engine, build))
 
 
 def materialize(engine: Engine, build: Build) -> int:
     """Run the target's materialization; returns the rows written (built, merged or versioned)."""
-    return _BY_LOAD.get(build.load, table)(engine, build)
+    return apply_target(engine, build).rows

@@ -1,4 +1,4 @@
-"""What one materialization needs to know about its target and run."""
+"""What one materialization needs to know about its target and run, and what it did."""
 
 from __future__ import annotations
 
@@ -17,3 +17,17 @@ class Build:
     key: tuple[str, ...] = ()
     options: Options = field(default_factory=Options)
     full_refresh: bool = False
+    # incremental: the key fingerprint of the table when its key was last verified (state.sqlite);
+    # None = nothing verified, so nothing to prove from (see pipeline/proof.py)
+    verified_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a materialization wrote and, for an incremental apply, what it proved."""
+
+    rows: int  # rows written: built, applied or versions opened and closed
+    # the key is unique and not null by construction: the table before the apply had the
+    # verified fingerprint, and the applied rows' keys were unique and not null
+    keys_proved: bool = False
+    fingerprint: str | None = None  # the key fingerprint after the apply, when keys_proved

@@ -11,6 +11,12 @@ Without a `strategy` option, an engine with transactions gets DELETE + INSERT (a
 transaction, and on DuckDB five times faster than MERGE at 1% changed rows of 10M: MERGE
 updates rows in every row group, which the checkpoint then rewrites; DELETE marks them and
 INSERT appends), otherwise MERGE, one atomic statement. `strategy=merge` keeps MERGE.
+
+The stage is typed like the table (created empty from it, then filled), so the key check, the
+DELETE or MERGE and the INSERT all see the values as the table will store them. Given the
+fingerprint of a verified table (`Build.verified_fingerprint`), the apply also proves the key
+by construction (pipeline/proof.py): fingerprint before, apply, fingerprint after, all in the
+one transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from mapforge.engines.base import Engine
-from mapforge.pipeline.materialize.build import Build
+from mapforge.pipeline.materialize.build import Applied, Build
 from mapforge.pipeline.materialize.keys import check_keys
 from mapforge.pipeline.materialize.sql import (
     SOURCE_ALIAS,
@@ -41,24 +47,31 @@ from mapforge.pipeline.materialize.sql import (
     staging,
     table,
 )
+from mapforge.pipeline.proof import fingerprint
 
 
-def incremental(engine: Engine, build: Build) -> int:
+def incremental(engine: Engine, build: Build) -> Applied:
     """First run or --full-refresh: build the table; later stage, check keys, apply, atomically."""
     if build.full_refresh or not engine.table_exists(build.name):
-        return engine.build_table(build.name, build.sql)
+        return Applied(engine.build_table(build.name, build.sql))
     columns = columns_of(engine, build.name)
     require_same_columns(build.name, columns, columns_of(engine, source(build.sql, engine)))
     stage = staging(build.name, "stage")
+    proving = build.verified_fingerprint is not None and bool(build.key)
     with engine.transaction():
-        run(engine, create_temp(stage, increment(engine, build, columns)))
+        before = fingerprint(engine, build.name, build.key) if proving else None
+        proved = before is not None and before == build.verified_fingerprint
+        # typed like the table: the key is checked on the values the INSERT will store
+        run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
+        run(engine, exp.insert(increment(engine, build, columns), table(stage)))
         check_keys(engine, build.name, build.key, stage)
         rows = engine.row_count(stage)
         if rows:
             for statement in apply(engine, build, columns, stage):
                 run(engine, statement)
         run(engine, drop(stage))
-    return rows
+        after = (fingerprint(engine, build.name, build.key) if rows else before) if proved else None
+    return Applied(rows, keys_proved=proved, fingerprint=after)
 
 
 def increment(engine: Engine, build: Build, columns: Sequence[str]) -> exp.Query:

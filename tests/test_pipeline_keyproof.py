@@ -1,0 +1,215 @@
+"""An incremental run proves its key by construction, and scans the table whenever it cannot.
+
+The proof (pipeline/proof.py) needs the table's key to have been verified at a known key
+fingerprint; a failed key check, a write outside mapforge and a full refresh each take it
+away, and the full key check then runs (and reports what is wrong).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import textwrap
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from mapforge import api
+from mapforge.pipeline.proof import proved_message
+from mapforge.pipeline.results import RunResult, TargetResult
+from mapforge.pipeline.state import RunState
+from mapforge.project import open_project
+
+T1, T2, T3, T4 = (datetime(2024, 1, d) for d in (1, 2, 3, 4))
+UNIQUE = "unique_fct_order_id"
+
+MAPPING = """
+targets:
+  - name: fct
+    load: incremental
+    config: {watermark: updated_at}
+    columns:
+      - {name: order_id, type: INTEGER, key: true, source_table: orders, source_column: order_id,
+         tests: [not_null]}
+      - {name: amount, type: INTEGER, source_table: orders, source_column: amount,
+         tests: ["expression(amount >= 0)"]}
+      - {name: updated_at, type: INTEGER, source_table: orders, source_column: updated_at}
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """100 orders; only 0..9 sit at the high-water mark, so an increment leaves 10..99 alone."""
+    root = tmp_path / "p"
+    (root / "mappings").mkdir(parents=True)
+    (root / "mapforge.yml").write_text(
+        "mappings:\n  - mappings/*.yaml\nengine:\n  type: duckdb\n  path: warehouse.duckdb\n"
+    )
+    (root / "mappings" / "fct.yaml").write_text(textwrap.dedent(MAPPING))
+    sql(
+        root,
+        "create table orders as select range::int as order_id, range::int as amount,"
+        " (range < 10)::int as updated_at from range(100)",
+    )
+    with open_project(root) as project:
+        assert api.plan(project).ok
+    return root
+
+
+def sql(root: Path, statement: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+        return con.execute(statement).fetchall()
+
+
+def run(root: Path, as_of: datetime, **options: object) -> RunResult:
+    with open_project(root) as project:
+        return api.run(project, as_of=as_of, **options)  # type: ignore[arg-type]
+
+
+def fct(result: RunResult) -> TargetResult:
+    [target] = [r for r in result.results if r.name == "fct"]
+    return target
+
+
+def outcomes(result: RunResult) -> dict[str, dict[str, object]]:
+    return {t["name"]: t for t in fct(result).tests}
+
+
+def change(root: Path, mark: int) -> None:
+    """A later day: orders 0..4 change and one new order arrives, all past the mark."""
+    sql(root, f"update orders set amount = amount + 1, updated_at = {mark} where order_id < 5")
+    sql(root, f"insert into orders values ({1000 + mark}, 1, {mark})")
+
+
+def proof_run(root: Path) -> str | None:
+    with RunState(root / ".mapforge") as state:
+        proof = state.key_proof("fct")
+    return proof.run_id if proof else None
+
+
+def scans(caplog: pytest.LogCaptureFixture) -> int:
+    """Key probes the DuckDB engine ran: the one statement that counts distinct keys."""
+    return sum(
+        "COUNT(DISTINCT" in r.args[1]  # type: ignore[index]
+        for r in caplog.records
+        if r.name == "mapforge.engines.duckdb"
+    )
+
+
+def test_second_incremental_run_proves_the_key_and_still_runs_declared_tests(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        first = run(root, T1)
+    assert first.ok and outcomes(first)[UNIQUE]["message"] == "no failing rows"
+    assert scans(caplog) == 1 and proof_run(root) == first.invocation_id
+    caplog.clear()
+
+    change(root, 2)
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        second = run(root, T2)
+    assert second.ok and fct(second).rows == 11  # orders 0..9 (at or past the mark) and the new
+    by_name = outcomes(second)
+    assert by_name[UNIQUE]["status"] == "pass"
+    assert by_name[UNIQUE]["message"] == proved_message(first.invocation_id, first.invocation_id)
+    assert str(by_name[UNIQUE]["message"]).startswith(
+        "proved by construction (increment keys unique, previous table verified at run "
+    )
+    # the declared tests ran on the table, the declared twin of the key's not_null included
+    assert by_name["not_null_fct_order_id"]["message"] == "no failing rows"
+    assert any(name.startswith("expression_fct_") for name in by_name)
+    assert scans(caplog) == 0
+    assert sql(root, "select count(*), count(distinct order_id), sum(amount) from fct") == [
+        (101, 101, sum(range(100)) + 5 + 1)
+    ]
+    assert proof_run(root) == second.invocation_id
+
+    change(root, 3)
+    third = run(root, T3)
+    assert outcomes(third)[UNIQUE]["message"] == proved_message(
+        second.invocation_id, first.invocation_id
+    )
+    assert f"full key check at run {first.invocation_id}" in str(outcomes(third)[UNIQUE]["message"])
+
+
+def test_no_proof_after_a_failed_key_check(root: Path) -> None:
+    sql(root, "insert into orders values (50, 50, 0)")  # a duplicate below the high-water mark
+    first = run(root, T1)
+    assert outcomes(first)[UNIQUE]["status"] == "fail"
+    assert proof_run(root) is None
+
+    change(root, 2)  # the increment itself is clean, and is applied
+    second = run(root, T2)
+    assert fct(second).rows == 11
+    unique = outcomes(second)[UNIQUE]
+    assert (unique["status"], unique["failures"]) == ("fail", 1)
+    assert unique["sample"] == [{"order_id": 50, "n_records": 2}]
+    assert proof_run(root) is None
+
+
+@pytest.mark.parametrize(
+    "outside_write",
+    [
+        "insert into fct select * from fct where order_id = 50",
+        "update fct set order_id = 51 where order_id = 50",  # same row count, same table size
+    ],
+)
+def test_a_write_outside_mapforge_is_caught_and_the_full_check_reports_it(
+    root: Path, outside_write: str
+) -> None:
+    first = run(root, T1)
+    assert first.ok and proof_run(root) == first.invocation_id
+    sql(root, outside_write)
+    change(root, 2)
+    second = run(root, T2)
+    unique = outcomes(second)[UNIQUE]
+    assert (unique["status"], unique["failures"]) == ("fail", 1)
+    assert not str(unique["message"]).startswith("proved")
+    assert [row["n_records"] for row in unique["sample"]] == [2]  # type: ignore[attr-defined]
+    assert proof_run(root) is None
+
+    change(root, 3)  # and it keeps scanning (and failing) until the table is fixed
+    assert outcomes(run(root, T3))[UNIQUE]["status"] == "fail"
+
+
+def test_full_refresh_runs_the_full_check_and_the_next_run_proves_from_it(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run(root, T1)
+    change(root, 2)
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        refreshed = run(root, T2, full_refresh=True)
+    assert refreshed.ok and outcomes(refreshed)[UNIQUE]["message"] == "no failing rows"
+    assert scans(caplog) == 1
+    assert proof_run(root) == refreshed.invocation_id
+
+    change(root, 3)
+    after = run(root, T3)
+    assert outcomes(after)[UNIQUE]["message"] == proved_message(
+        refreshed.invocation_id, refreshed.invocation_id
+    )
+
+
+def test_a_duplicate_in_the_increment_still_fails_before_the_apply(root: Path) -> None:
+    first = run(root, T1)
+    before = sql(root, "select * from fct order by all")
+    sql(root, "insert into orders values (700, 1, 5), (700, 2, 5)")
+    failed = run(root, T2)
+    assert str(fct(failed).status) == "error"
+    assert "appears more than once in the increment" in fct(failed).message
+    assert sql(root, "select * from fct order by all") == before
+    assert proof_run(root) == first.invocation_id  # the table is unchanged: still verified
+
+    sql(root, "delete from orders where order_id = 700 and amount = 2")
+    fixed = run(root, T3)
+    assert fixed.ok and outcomes(fixed)[UNIQUE]["message"] == proved_message(
+        first.invocation_id, first.invocation_id
+    )
+
+
+def test_state_is_in_wal_mode(root: Path) -> None:
+    run(root, T1)
+    with sqlite3.connect(root / ".mapforge" / "state.sqlite") as db:
+        assert db.execute("pragma journal_mode").fetchone() == ("wal",)
