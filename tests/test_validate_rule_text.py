@@ -12,7 +12,7 @@ from mapforge.catalog.compose import planning_catalog
 from mapforge.catalog.model import Catalog, Column, Table
 from mapforge.engines.duckdb import DuckDBEngine
 from mapforge.mapping.load import load_spec
-from mapforge.mapping.spec import ColumnMapping, Rule, RuleKind, Target
+from mapforge.mapping.spec import ColumnMapping, Rule, RuleKind, Spec, Target
 from mapforge.validate.rule_terms import read_terms
 from mapforge.validate.static import validate_sql
 
@@ -218,7 +218,7 @@ LOGISTICS = Path(__file__).resolve().parents[1] / "bench" / "projects" / "logist
 
 
 @pytest.fixture(scope="module")
-def logistics(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Catalog]:
+def logistics(tmp_path_factory: pytest.TempPathFactory) -> tuple[Spec, Catalog]:
     sys.path.insert(0, str(LOGISTICS))
     try:
         from generate import build_sources
@@ -232,7 +232,9 @@ def logistics(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Catalog
 
 
 @pytest.mark.parametrize("sql", sorted((LOGISTICS / "sql").glob("*.sql")), ids=lambda p: p.stem)
-def test_the_logistics_reference_sql_has_no_findings(sql: Path, logistics: tuple) -> None:
+def test_the_logistics_reference_sql_has_no_findings(
+    sql: Path, logistics: tuple[Spec, Catalog]
+) -> None:
     spec, catalog = logistics
     target = spec.target(sql.stem)
     assert target is not None
