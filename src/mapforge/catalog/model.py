@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +21,23 @@ class ForeignKey(BaseModel):
     columns: list[str]
     ref_table: str
     ref_columns: list[str]
+
+
+def key_constraints(
+    rows: Sequence[tuple[Any, ...]], primary: str, foreign: str
+) -> tuple[list[str], list[ForeignKey]]:
+    """Primary key and foreign keys from (kind, columns, ref_table, ref_columns) rows.
+
+    Engines read constraints in that shape and differ only in how they spell the kind
+    ('PRIMARY KEY' / 'p', 'FOREIGN KEY' / 'f').
+    """
+    pk = next((list(cols) for kind, cols, *_ in rows if kind == primary), [])
+    fks = [
+        ForeignKey(columns=list(cols), ref_table=ref_table, ref_columns=list(ref_cols))
+        for kind, cols, ref_table, ref_cols in rows
+        if kind == foreign
+    ]
+    return pk, fks
 
 
 class Table(BaseModel):

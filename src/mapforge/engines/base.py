@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 from mapforge.catalog.model import Catalog, Table
 
@@ -14,6 +14,19 @@ from mapforge.catalog.model import Catalog, Table
 class QueryResult:
     columns: list[str]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class ClosingContext:
+    """`with engine:` closes it on the way out; engines inherit this, nothing else."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @runtime_checkable

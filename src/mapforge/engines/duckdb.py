@@ -8,12 +8,11 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import TracebackType
 
 import duckdb
 
 from mapforge.catalog.model import Catalog, Table
-from mapforge.engines.base import QueryResult
+from mapforge.engines.base import ClosingContext, QueryResult
 from mapforge.engines.duckdb_catalog import INTERNAL_PREFIX, quote, read_catalog
 from mapforge.errors import EngineError
 
@@ -37,7 +36,7 @@ select 'view' from duckdb_views()
 """
 
 
-class DuckDBEngine:
+class DuckDBEngine(ClosingContext):
     """Engine over one DuckDB database; every duckdb.Error leaves as an EngineError."""
 
     name = "duckdb"
@@ -189,16 +188,6 @@ class DuckDBEngine:
         """Close the connection (or a worker's cursor); safe to call twice."""
         self._conn.close()
 
-    def __enter__(self) -> DuckDBEngine:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- internals -------------------------------------------------------------------------
 

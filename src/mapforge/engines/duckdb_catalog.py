@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from mapforge.catalog.model import Catalog, Column, ForeignKey, Table
+from mapforge.catalog.model import Catalog, Column, Table, key_constraints
 
 # Objects mapforge creates for itself (build_table's staging tables) are never user data.
 INTERNAL_PREFIX = "__mapforge_"
@@ -81,12 +81,7 @@ def _table(
     columns: list[Column],
     keys: list[tuple[Any, ...]],
 ) -> Table:
-    primary = next((list(cols) for type_, cols, *_ in keys if type_ == "PRIMARY KEY"), [])
-    foreign = [
-        ForeignKey(columns=list(cols), ref_table=ref_table, ref_columns=list(ref_cols))
-        for type_, cols, ref_table, ref_cols in keys
-        if type_ == "FOREIGN KEY"
-    ]
+    primary, foreign = key_constraints(keys, "PRIMARY KEY", "FOREIGN KEY")
     return Table(
         name=name,
         schema_name=schema,

@@ -15,7 +15,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from types import TracebackType
 from typing import Any
 
 import psycopg
@@ -23,7 +22,7 @@ import sqlglot
 from psycopg import sql
 
 from mapforge.catalog.model import Catalog, Table
-from mapforge.engines.base import QueryResult
+from mapforge.engines.base import ClosingContext, QueryResult
 from mapforge.engines.postgres_catalog import INTERNAL_PREFIX, read_catalog
 from mapforge.errors import EngineError
 
@@ -54,7 +53,7 @@ select n.nspname, c.relname, pg_get_viewdef(c.oid), max(deps.depth)
 """
 
 
-class PostgresEngine:
+class PostgresEngine(ClosingContext):
     """Engine over one PostgreSQL schema; every psycopg.Error leaves as an EngineError."""
 
     name = "postgres"
@@ -199,16 +198,6 @@ class PostgresEngine:
         """Close the connection; safe to call twice."""
         self._conn.close()
 
-    def __enter__(self) -> PostgresEngine:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- internals -------------------------------------------------------------------------
 

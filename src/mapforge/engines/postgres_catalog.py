@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from mapforge.catalog.model import Catalog, Column, ForeignKey, Table
+from mapforge.catalog.model import Catalog, Column, Table, key_constraints
 
 # Objects mapforge creates for itself (build_table's staging tables) are never user data.
 INTERNAL_PREFIX = "__mapforge_"
@@ -101,12 +101,7 @@ def _table(
 ) -> Table:
     name, relkind, comment, estimate = row
     kind = "view" if relkind in ("v", "m") else "table"
-    primary = next((list(cols) for type_, cols, *_ in keys if type_ == "p"), [])
-    foreign = [
-        ForeignKey(columns=list(cols), ref_table=ref_table, ref_columns=list(ref_cols))
-        for type_, cols, ref_table, ref_cols in keys
-        if type_ == "f"
-    ]
+    primary, foreign = key_constraints(keys, "p", "f")
     return Table(
         name=name,
         schema_name=schema,

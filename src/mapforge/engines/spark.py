@@ -27,7 +27,6 @@ import hashlib
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from types import TracebackType
 from typing import Any
 
 import sqlglot
@@ -35,7 +34,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from mapforge.catalog.model import Catalog, Table
-from mapforge.engines.base import QueryResult
+from mapforge.engines.base import ClosingContext, QueryResult
 from mapforge.engines.spark_catalog import INTERNAL_PREFIX, quote, read_catalog, spark_type
 from mapforge.errors import ConfigError, EngineError
 
@@ -62,7 +61,7 @@ _LOCAL_DEFAULTS = {
 _EXPLAIN_FAILED = "Error occurred during query planning"
 
 
-class SparkEngine:
+class SparkEngine(ClosingContext):
     """Engine over one Spark database (namespace); every Spark error leaves as an EngineError."""
 
     name = "spark"
@@ -237,16 +236,6 @@ class SparkEngine:
             self._spark.stop()
             self._owns_session = False
 
-    def __enter__(self) -> SparkEngine:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- internals -------------------------------------------------------------------------
 
