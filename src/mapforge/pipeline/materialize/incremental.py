@@ -29,6 +29,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from mapforge.engines.base import Engine
+from mapforge.pipeline.materialize import rebuild
 from mapforge.pipeline.materialize.build import Applied, Build
 from mapforge.pipeline.materialize.keys import check_keys
 from mapforge.pipeline.materialize.sql import (
@@ -57,6 +58,8 @@ def incremental(engine: Engine, build: Build) -> Applied:
     columns = columns_of(engine, build.name)
     require_same_columns(build.name, columns, columns_of(engine, source(build.sql, engine)))
     stage = staging(build.name, "stage")
+    if not engine.supports_transactions:  # no atomic DML: compute the new table, swap it in
+        return Applied(rebuild.incremental(engine, build, columns, stage, increment(engine, build, columns)))
     proving = build.verified_fingerprint is not None and bool(build.key)
     with engine.transaction():
         before = fingerprint(engine, build.name, build.key) if proving else None

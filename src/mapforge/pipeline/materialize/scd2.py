@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from mapforge.engines.base import Engine
 from mapforge.errors import PipelineError
+from mapforge.pipeline.materialize import rebuild
 from mapforge.pipeline.materialize.build import Build
 from mapforge.pipeline.materialize.keys import check_keys
 from mapforge.pipeline.materialize.sql import (
@@ -55,13 +56,20 @@ def scd2(engine: Engine, build: Build) -> int:
     if build.full_refresh or not engine.table_exists(build.name):
         return _first_build(engine, build, columns, stage)
     require_same_columns(build.name, columns_of(engine, build.name), [*columns, *META])
+    if not engine.supports_transactions:  # no atomic UPDATE + INSERT: rebuild and swap
+        return _rebuild(engine, build, columns, stage)
     with engine.transaction():
         rows = _apply(engine, build, columns, stage)
     return rows
 
 
 def _first_build(engine: Engine, build: Build, columns: Sequence[str], stage: str) -> int:
-    run(engine, create_temp(stage, select_from(columns, source(build.sql, engine), SOURCE_ALIAS)))
+    rows = select_from(columns, source(build.sql, engine), SOURCE_ALIAS)
+    if not engine.supports_transactions:  # Spark has no TEMP tables; a view is read in the build
+        with rebuild.temp_views(engine, [(stage, rows)]):
+            check_keys(engine, build.name, build.key, stage)
+            return engine.build_table(build.name, render(_versions(build, columns, stage), engine))
+    run(engine, create_temp(stage, rows))
     try:
         check_keys(engine, build.name, build.key, stage)
         return engine.build_table(build.name, render(_versions(build, columns, stage), engine))
@@ -104,6 +112,16 @@ def _apply(engine: Engine, build: Build, columns: Sequence[str], stage: str) -> 
     for name in (changes, stage):
         run(engine, drop(name))
     return opened + closed
+
+
+def _rebuild(engine: Engine, build: Build, columns: Sequence[str], stage: str) -> int:
+    changes = staging(build.name, "changes")
+    views = [
+        (stage, select_from(columns, source(build.sql, engine), SOURCE_ALIAS)),
+        (changes, _changed(build, columns, stage)),
+    ]
+    versions = _versions(build, columns, changes)
+    return rebuild.scd2(engine, build, views, columns, META, _ends(build, changes), versions)
 
 
 def _tracked(build: Build, columns: Sequence[str]) -> list[str]:
