@@ -36,12 +36,19 @@ Query = Callable[[str], QueryResultLike]
 
 
 class PrivacySettings(Protocol):
-    """What the sampler reads of `privacy:` (mapforge.config.PrivacyConfig fits)."""
+    """What the sampler reads of `privacy:` (mapforge.config.PrivacyConfig fits).
 
-    send_samples: bool
-    samples_per_column: int
-    mode: str
-    pseudonym_key: str | None
+    Read-only properties, so a config whose `mode` is a Literal of strings still fits.
+    """
+
+    @property
+    def send_samples(self) -> bool: ...
+    @property
+    def samples_per_column(self) -> int: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def pseudonym_key(self) -> str | None: ...
 
 
 @dataclass
