@@ -76,7 +76,7 @@ targets:
 
 
 def build_sources(db: Path, rows: int) -> None:
-    """order_items, orders, customers with range(); deterministic (hash-based) values."""
+    """order_items, orders, customers with range(), with primary keys; deterministic values."""
     orders, customers = rows // 4, max(rows // 100, 1)
     with duckdb.connect(str(db)) as con:
         con.execute(f"""create table customers as select range::bigint as customer_id,
@@ -86,6 +86,10 @@ def build_sources(db: Path, rows: int) -> None:
         con.execute(f"""create table order_items as select (range // 4)::bigint as order_id, (range % 4)::int as line_no,
             (1 + hash(range) % 5)::int as quantity, (1 + hash(range * 7) % 10000) / 100.0 as unit_price,
             timestamp '2023-01-01' + to_seconds(range % 1000000) as updated_at from range({rows})""")
+        # real sources declare their keys; a run proves target keys from them (key_proof.py)
+        con.execute("alter table customers add primary key (customer_id)")
+        con.execute("alter table orders add primary key (order_id)")
+        con.execute("alter table order_items add primary key (order_id, line_no)")
 
 
 def make_project(root: Path, rows: int) -> None:

@@ -42,6 +42,9 @@ class Engine(Protocol):
     supports_transactions: bool
     supports_merge: bool
     supports_parallel: bool  # worker() handles may run statements at the same time
+    # PRIMARY KEY and NOT NULL in catalog() are enforced on every write, so a run may prove
+    # a target's key from them (pipeline/key_proof.py) instead of scanning the table
+    enforces_keys: bool
 
     def catalog(self) -> Catalog:
         """Introspect tables, views, columns, keys, comments and row counts."""

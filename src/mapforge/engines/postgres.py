@@ -60,6 +60,7 @@ class PostgresEngine(ClosingContext):
     dialect = "postgres"
     supports_transactions = True
     supports_merge = True  # MERGE exists since PostgreSQL 15
+    enforces_keys = True  # PRIMARY KEY / NOT NULL are checked on every write
     supports_parallel = True  # worker() opens its own connection: a server session each
 
     def __init__(self, url: str, schema: str | None = None, connect_timeout: int = 10) -> None:

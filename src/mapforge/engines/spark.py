@@ -68,6 +68,7 @@ class SparkEngine(ClosingContext):
     dialect = "spark"
     supports_transactions = False
     supports_merge = False  # MERGE INTO needs Delta/Iceberg tables; targets are parquet
+    enforces_keys = False  # no PRIMARY KEY constraints at all
     # One SparkContext runs jobs from many threads; worker() sessions keep temp views apart.
     supports_parallel = True
 

@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from graphlib import TopologicalSorter
 from types import TracebackType
 
+from mapforge.catalog.model import Catalog
 from mapforge.engines.base import Engine
 from mapforge.errors import EngineError, PipelineError
 from mapforge.lock import Lock, LockEntry
 from mapforge.mapping.spec import Spec, Target
+from mapforge.pipeline import key_proof
 from mapforge.pipeline.dag import DAG
 from mapforge.pipeline.materialize import Applied, Build, Options, apply_target
 from mapforge.pipeline.proof import PROVING_LOADS, fingerprint, proved_message
@@ -55,6 +57,9 @@ class Runner:
     run_id: str = ""
     # the recorded key proof each incremental target's build was given (see pipeline/proof.py)
     _proofs: dict[str, KeyProof] = field(default_factory=dict)
+    # the catalog the static key proofs read (pipeline/key_proof.py): once per run, on first use
+    _catalog: Catalog | None = None
+    _catalog_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, chosen: set[str]) -> RunResult:
         started = time.perf_counter()
@@ -174,8 +179,15 @@ class Runner:
         automatic = automatic_key_checks(target, dialect=engine.dialect, load=entry.load)
         proving = entry.load in PROVING_LOADS and bool(automatic) and self.state is not None
         previous = self._proofs.pop(name, None)
-        if proving and applied.keys_proved and previous and applied.fingerprint:
-            outcomes = self._proved(target, entry, engine, automatic, previous)
+        static = self._static_proof(target, entry, engine, applied) if automatic else None
+        if static is not None and static.proved:
+            message = f"proved by construction: {static.reason}"
+            outcomes = self._proved(target, entry, engine, automatic, message)
+            if proving:  # so the next incremental run may prove it from this table
+                self._record_static(name, target.key, engine)
+        elif proving and applied.keys_proved and previous and applied.fingerprint:
+            message = proved_message(previous.run_id, previous.scanned_run_id)
+            outcomes = self._proved(target, entry, engine, automatic, message)
             self._record_proof(name, target.key, applied.fingerprint, previous.scanned_run_id)
         elif proving:
             checks = target_checks(target, dialect=engine.dialect, load=entry.load)
@@ -206,18 +218,47 @@ class Runner:
         entry: LockEntry,
         engine: Engine,
         automatic: list[Check],
-        previous: KeyProof,
+        message: str,
     ) -> list[CheckResult]:
         """The automatic key checks as proved; the declared tests run on the table as usual."""
         declared = target_checks(target, dialect=engine.dialect, load=entry.load, keys=False)
         shown = {(c.name, c.sql) for c in declared}
-        message = proved_message(previous.run_id, previous.scanned_run_id)
         proved = [
             CheckResult(c, 0, [], CheckStatus.PASS, message)
             for c in automatic
             if (c.name, c.sql) not in shown  # a declared twin runs for real instead
         ]
         return proved + run_checks(engine, declared)
+
+    def _static_proof(
+        self, target: Target, entry: LockEntry, engine: Engine, applied: Applied
+    ) -> key_proof.KeyProof | None:
+        """The key proved from the locked SELECT and the catalog, when the table is that SELECT."""
+        if not applied.rebuilt or entry.sql is None or not engine.enforces_keys:
+            return None
+        catalog = self._run_catalog(engine)
+        if catalog is None:
+            return None
+        return key_proof.prove_key(
+            entry.sql, target.key, catalog, enforces_keys=True, targets=set(self.lock.targets)
+        )
+
+    def _run_catalog(self, engine: Engine) -> Catalog | None:
+        with self._catalog_lock:
+            if self._catalog is None:
+                try:
+                    self._catalog = engine.catalog()
+                except EngineError:
+                    return None  # no proof: the key checks scan as before
+            return self._catalog
+
+    def _record_static(self, name: str, key: list[str], engine: Engine) -> None:
+        """Record the proved table's key fingerprint, as a passing full key check would."""
+        verified = fingerprint(engine, name, key)
+        if verified is None:
+            self._forget_proof(name)
+        else:
+            self._record_proof(name, key, verified, self.run_id)
 
     def _record_proof(
         self, name: str, key: list[str], fingerprint: str, scanned_run_id: str

@@ -35,7 +35,8 @@ def apply_target(engine: Engine, build: Build) -> Applied:
     """Run the target's materialization; the rows written, and for incremental what it proved."""
     if build.load in _INCREMENTAL:
         return incremental(engine, build)
-    return Applied(_BY_LOAD.get(build.load, table)(engine, build))
+    materialization = _BY_LOAD.get(build.load, table)
+    return Applied(materialization(engine, build), rebuilt=materialization is table)
 
 
 def materialize(engine: Engine, build: Build) -> int:

@@ -31,3 +31,6 @@ class Applied:
     # verified fingerprint, and the applied rows' keys were unique and not null
     keys_proved: bool = False
     fingerprint: str | None = None  # the key fingerprint after the apply, when keys_proved
+    # the table now holds exactly the rows of the locked SELECT (a table build, a first or
+    # full-refresh incremental build), so a proof about the SELECT is one about the table
+    rebuilt: bool = False

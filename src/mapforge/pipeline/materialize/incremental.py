@@ -54,7 +54,7 @@ from mapforge.pipeline.proof import fingerprint
 def incremental(engine: Engine, build: Build) -> Applied:
     """First run or --full-refresh: build the table; later stage, check keys, apply, atomically."""
     if build.full_refresh or not engine.table_exists(build.name):
-        return Applied(engine.build_table(build.name, build.sql))
+        return Applied(engine.build_table(build.name, build.sql), rebuilt=True)
     columns = columns_of(engine, build.name)
     require_same_columns(build.name, columns, columns_of(engine, source(build.sql, engine)))
     stage = staging(build.name, "stage")
