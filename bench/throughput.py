@@ -47,9 +47,16 @@ def write_project(directory: Path, n_targets: int, llm: dict[str, Any]) -> Path:
     for i in range(n_targets):
         name = target_name(i)
         rows.append(f"{name},id,INTEGER,src,id,direct,,,Y,table,,\n")
-        rows.append(f"{name},label,VARCHAR,src,name,the text {name}- followed by the upper-cased name,,,,,,\n")
+        rows.append(
+            f"{name},label,VARCHAR,src,name,the text {name}- followed by the upper-cased name,,,,,,\n"
+        )
     (directory / "mappings" / "targets.csv").write_text("".join(rows))
-    config = {"name": "bench", "mappings": ["mappings/*"], "engine": {"type": "duckdb", "path": "warehouse.duckdb"}, "llm": llm}
+    config = {
+        "name": "bench",
+        "mappings": ["mappings/*"],
+        "engine": {"type": "duckdb", "path": "warehouse.duckdb"},
+        "llm": llm,
+    }
     (directory / "mapforge.yml").write_text(json.dumps(config))  # JSON is YAML
     with DuckDBEngine(directory / "warehouse.duckdb") as engine:
         engine.execute("CREATE TABLE src (id INTEGER PRIMARY KEY, name VARCHAR)")
@@ -70,11 +77,26 @@ def responder(body: dict[str, Any]) -> str:
     return f"```sql\n{answer_sql(match.group(1))}\n```"
 
 
-def measure(n_targets: int = 100, rps: float = 2.0, latency: float = 0.4, scripted_429: int = 3, concurrency: int = 8) -> dict[str, Any]:
+def measure(
+    n_targets: int = 100,
+    rps: float = 2.0,
+    latency: float = 0.4,
+    scripted_429: int = 3,
+    concurrency: int = 8,
+) -> dict[str, Any]:
     """Plan cold, then warm (lock deleted); return the figures."""
-    with FakeLLMServer(default=responder, rps=rps, latency=latency) as server, tempfile.TemporaryDirectory() as tmp:
+    with (
+        FakeLLMServer(default=responder, rps=rps, latency=latency) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         server.enqueue(*[Fail(429, "scripted rate limit", retry_after=0.5)] * scripted_429)
-        llm = {"base_url": server.base_url, "api_key": "bench", "model": "gpt-4o-mini", "rps": rps, "max_concurrency": concurrency}
+        llm = {
+            "base_url": server.base_url,
+            "api_key": "bench",
+            "model": "gpt-4o-mini",
+            "rps": rps,
+            "max_concurrency": concurrency,
+        }
         directory = write_project(Path(tmp) / "project", n_targets, llm)
         started = time.monotonic()
         result = _plan(directory)

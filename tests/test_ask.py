@@ -190,9 +190,7 @@ def test_only_one_read_only_select_over_the_catalog_passes(
         assert engine.row_count("orders") == 3
 
 
-def test_explain_catches_what_the_static_checks_cannot(
-    shop: Path, fake_llm: FakeLLMServer
-) -> None:
+def test_explain_catches_what_the_static_checks_cannot(shop: Path, fake_llm: FakeLLMServer) -> None:
     bad = "```sql\nSELECT no_such_function(amount) AS x FROM orders\n```"
     fake_llm.answers([bad, bad])
     code, answer = _ask_json(shop, QUESTION)

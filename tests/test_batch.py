@@ -35,14 +35,27 @@ def output_line(request: dict[str, Any], sql: str) -> dict[str, Any]:
         "id": "chatcmpl-1",
         "object": "chat.completion",
         "model": request["body"]["model"],
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": f"```sql\n{sql}\n```"}, "finish_reason": "stop"}],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": f"```sql\n{sql}\n```"},
+                "finish_reason": "stop",
+            }
+        ],
         "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100},
     }
     response = {"status_code": 200, "request_id": "r", "body": body}
-    return {"id": "batch_req_1", "custom_id": request["custom_id"], "response": response, "error": None}
+    return {
+        "id": "batch_req_1",
+        "custom_id": request["custom_id"],
+        "response": response,
+        "error": None,
+    }
 
 
-def write_output(path: Path, requests: list[dict[str, Any]], sql_for: dict[str, str] | None = None) -> Path:
+def write_output(
+    path: Path, requests: list[dict[str, Any]], sql_for: dict[str, str] | None = None
+) -> Path:
     lines = []
     for request in requests:
         target = BatchId.parse(request["custom_id"]).target  # type: ignore[union-attr]
@@ -76,7 +89,9 @@ def test_batch_out_writes_the_live_requests_and_calls_no_model(
     live = {BatchId.parse(r["custom_id"]).target: r["body"] for r in requests}  # type: ignore[union-attr]
     for sent in fake_llm.requests:
         body = {k: sent.json[k] for k in ("model", "messages", "temperature", "seed")}
-        target = next(t for t in live if f"target table {t}." in sent.json["messages"][-1]["content"])
+        target = next(
+            t for t in live if f"target table {t}." in sent.json["messages"][-1]["content"]
+        )
         assert body == live[target]
     # and the custom_id's hash is the lock's prompt hash
     assert all(lock_of(project).targets[i.target].hashes.prompt == i.prompt_hash for i in ids)  # type: ignore[union-attr]
@@ -92,7 +107,9 @@ def test_batch_in_locks_valid_answers_with_batch_pricing(
     lock = lock_of(project)
     assert sorted(lock.targets) == ["t_000", "t_001", "t_002"]
     for entry in lock.targets.values():
-        assert entry.origin == "llm:gpt-4o-mini" and entry.runnable and "batch" in (entry.note or "")
+        assert (
+            entry.origin == "llm:gpt-4o-mini" and entry.runnable and "batch" in (entry.note or "")
+        )
     rows = Ledger(project / ".mapforge" / LEDGER_FILE).rows()
     assert [r["purpose"] for r in rows] == ["batch"] * 3
     assert rows[0]["cost_usd"] == pytest.approx(cost_usd("gpt-4o-mini", 1000, 100) * BATCH_DISCOUNT)
@@ -105,7 +122,9 @@ def test_failed_answer_is_locked_failed_and_its_repair_round_written(
     fake_llm: FakeLLMServer, project: Path, tmp_path: Path
 ) -> None:
     invoke("plan", "-p", str(project), "--batch-out", str(tmp_path / "requests.jsonl"))
-    results = write_output(tmp_path / "results.jsonl", read_jsonl(tmp_path / "requests.jsonl"), {"t_001": WRONG_SQL})
+    results = write_output(
+        tmp_path / "results.jsonl", read_jsonl(tmp_path / "requests.jsonl"), {"t_001": WRONG_SQL}
+    )
     code, text = invoke("plan", "-p", str(project), "--batch-in", str(results))
     repair_path = tmp_path / "results.repair.jsonl"
     assert code == 1 and str(repair_path) in text.replace("\n", "")
@@ -125,7 +144,9 @@ def test_failed_answer_is_locked_failed_and_its_repair_round_written(
     assert fake_llm.requests == []
 
 
-def test_stale_and_unknown_custom_ids_are_reported_not_applied(project: Path, tmp_path: Path) -> None:
+def test_stale_and_unknown_custom_ids_are_reported_not_applied(
+    project: Path, tmp_path: Path
+) -> None:
     invoke("plan", "-p", str(project), "--batch-out", str(tmp_path / "requests.jsonl"))
     requests = read_jsonl(tmp_path / "requests.jsonl")
     requests[0]["custom_id"] = "t_000::0::0000000000000000"  # written from another prompt
@@ -152,8 +173,18 @@ def test_an_answer_for_a_fresh_target_is_not_applied_twice(project: Path, tmp_pa
 
 def test_error_lines_and_garbage_are_read_as_errors(tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
-    failed = {"id": "b", "custom_id": "t::0::h", "response": None, "error": {"code": "x", "message": "expired"}}
-    status = {"id": "b", "custom_id": "u::0::h", "response": {"status_code": 429, "body": {"error": {"message": "slow down"}}}, "error": None}
+    failed = {
+        "id": "b",
+        "custom_id": "t::0::h",
+        "response": None,
+        "error": {"code": "x", "message": "expired"},
+    }
+    status = {
+        "id": "b",
+        "custom_id": "u::0::h",
+        "response": {"status_code": 429, "body": {"error": {"message": "slow down"}}},
+        "error": None,
+    }
     path.write_text(json.dumps(failed) + "\n\nnot json\n" + json.dumps(status) + "\n")
     results = read_results(path)
     assert [(r.line, r.custom_id, r.error) for r in results] == [
@@ -170,5 +201,7 @@ def test_batch_id_round_trip() -> None:
 
 
 def test_modes_do_not_combine(project: Path, tmp_path: Path) -> None:
-    code, text = invoke("plan", "-p", str(project), "--estimate", "--batch-out", str(tmp_path / "r.jsonl"))
+    code, text = invoke(
+        "plan", "-p", str(project), "--estimate", "--batch-out", str(tmp_path / "r.jsonl")
+    )
     assert code == 2 and "cannot be combined" in text

@@ -39,7 +39,9 @@ def seed_ledger(project: Path, usd: float) -> None:
     ledger.close()
 
 
-def test_run_budget_locks_what_finished_and_reports_the_rest(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_run_budget_locks_what_finished_and_reports_the_rest(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     project = make(tmp_path, fake_llm, n=3, prices=PRICES)
     budget = 1.5 * largest_estimate(project)  # one call fits, two do not
     code, out = invoke("plan", "-p", str(project), "--budget", f"{budget:.6f}", "--json")
@@ -66,7 +68,9 @@ def test_cli_budget_overrides_the_config(fake_llm: FakeLLMServer, tmp_path: Path
     assert code == 0, out
 
 
-def test_daily_budget_counts_what_the_ledger_spent_today(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_daily_budget_counts_what_the_ledger_spent_today(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     project = make(tmp_path, fake_llm, n=2, prices=PRICES)
     estimate = largest_estimate(project)
     seed_ledger(project, 5.0)  # spent earlier today, by another run
@@ -81,13 +85,18 @@ def test_daily_budget_counts_what_the_ledger_spent_today(fake_llm: FakeLLMServer
     assert outcomes.count("ok") == 2 and outcomes.count("budget") == 1  # seed + 1 call + refusal
 
 
-def test_gateway_daily_budget_refuses_before_calling(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_gateway_daily_budget_refuses_before_calling(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     ledger = Ledger(tmp_path / LEDGER_FILE)
     ledger.record(LedgerRow(command="ask", provider="openai", model="gpt-4o", cost_usd=0.99))
     provider = OpenAIProvider(model="gpt-4o", base_url=fake_llm.base_url, api_key="k")
     request = CompletionRequest(messages=[Message(role="user", content="x" * 4000)], model="gpt-4o")
     gateway = Gateway(provider, ledger=ledger, budget_usd_per_day=1.0)
-    with gateway, pytest.raises(BudgetExceeded, match=r"daily budget.*\$0\.9900 of today's") as caught:
+    with (
+        gateway,
+        pytest.raises(BudgetExceeded, match=r"daily budget.*\$0\.9900 of today's") as caught,
+    ):
         gateway.complete(request)
     assert "budget_usd_per_day" in (caught.value.hint or "") and fake_llm.requests == []
 
@@ -96,5 +105,7 @@ def test_gateway_daily_budget_allows_within(fake_llm: FakeLLMServer, tmp_path: P
     fake_llm.answer("SELECT 1")
     provider = OpenAIProvider(model="gpt-4o", base_url=fake_llm.base_url, api_key="k")
     request = CompletionRequest(messages=[Message(role="user", content="hi")], model="gpt-4o")
-    with Gateway(provider, ledger=Ledger(tmp_path / LEDGER_FILE), budget_usd_per_day=1.0) as gateway:
+    with Gateway(
+        provider, ledger=Ledger(tmp_path / LEDGER_FILE), budget_usd_per_day=1.0
+    ) as gateway:
         assert gateway.complete(request).text == "SELECT 1"

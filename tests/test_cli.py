@@ -26,7 +26,11 @@ def test_init_then_check_plan_run_work_without_a_model(tmp_path: Path) -> None:
     assert [t["entry"]["origin"] for t in plan["targets"]] == ["compiled"]
     code, out, _ = _invoke("run", "-p", str(project), "--json")
     results = json.loads(out)["results"]
-    assert code == 0 and results[0]["status"] == "success" and results[0]["adapter_response"]["rows_affected"] == 2
+    assert (
+        code == 0
+        and results[0]["status"] == "success"
+        and results[0]["adapter_response"]["rows_affected"] == 2
+    )
     assert (project / ".mapforge" / "run_results.json").exists()
 
 
@@ -39,7 +43,9 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
 def test_bad_mapping_is_exit_2_with_the_cell_named(tmp_path: Path) -> None:
     _invoke("init", str(tmp_path))
     mapping = tmp_path / "mappings" / "customers.csv"
-    mapping.write_text(mapping.read_text().replace("DATE,customers,signup_date", "DAET,customers,signup_date"))
+    mapping.write_text(
+        mapping.read_text().replace("DATE,customers,signup_date", "DAET,customers,signup_date")
+    )
     code, _, err = _invoke("check", "-p", str(tmp_path))
     assert code == 2
     assert "mappings/customers.csv, row 5, column target_type: 'DAET' is not a known type" in err
@@ -60,7 +66,11 @@ def test_run_refuses_a_stale_lock(tmp_path: Path) -> None:
     _invoke("init", str(tmp_path))
     assert _invoke("plan", "-p", str(tmp_path))[0] == 0
     mapping = tmp_path / "mappings" / "customers.csv"
-    mapping.write_text(mapping.read_text().replace("Signup day", "Signup day").replace("cast(DATE)", "cast(TIMESTAMP)"))
+    mapping.write_text(
+        mapping.read_text()
+        .replace("Signup day", "Signup day")
+        .replace("cast(DATE)", "cast(TIMESTAMP)")
+    )
     code, _, err = _invoke("run", "-p", str(tmp_path))
     assert code == 2 and "out of date for: dim_customer (mapping changed)" in err
 
@@ -68,7 +78,11 @@ def test_run_refuses_a_stale_lock(tmp_path: Path) -> None:
 def test_free_text_without_a_model_is_reported_not_crashed(tmp_path: Path) -> None:
     _invoke("init", str(tmp_path))
     mapping = tmp_path / "mappings" / "customers.csv"
-    mapping.write_text(mapping.read_text().replace("\"sql: lower(trim(customers.email))\"", "lower-cased and trimmed e-mail"))
+    mapping.write_text(
+        mapping.read_text().replace(
+            '"sql: lower(trim(customers.email))"', "lower-cased and trimmed e-mail"
+        )
+    )
     # a local port nobody listens on: the provider error is reported per target, lock kept
     env = {"MAPFORGE_LLM_BASE_URL": "http://127.0.0.1:9/v1", "MAPFORGE_LLM_MAX_RETRIES": "0"}
     code, out, _ = _invoke("plan", "-p", str(tmp_path), "--json", env=env)

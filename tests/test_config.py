@@ -13,7 +13,11 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
     cfg = load_config(tmp_path, env={})
-    assert cfg.engine.type == "duckdb" and cfg.llm.temperature == 0.0 and cfg.privacy.send_samples is False
+    assert (
+        cfg.engine.type == "duckdb"
+        and cfg.llm.temperature == 0.0
+        and cfg.privacy.send_samples is False
+    )
 
 
 def test_env_interpolation_with_default(tmp_path: Path) -> None:
@@ -30,7 +34,9 @@ def test_missing_env_variable_names_it(tmp_path: Path) -> None:
 
 def test_mapforge_variables_override_the_file(tmp_path: Path) -> None:
     _write(tmp_path, "llm:\n  base_url: http://file\n  max_repairs: 1\n")
-    cfg = load_config(tmp_path, env={"MAPFORGE_LLM_BASE_URL": "http://env", "MAPFORGE_LLM_MAX_REPAIRS": "3"})
+    cfg = load_config(
+        tmp_path, env={"MAPFORGE_LLM_BASE_URL": "http://env", "MAPFORGE_LLM_MAX_REPAIRS": "3"}
+    )
     assert cfg.llm.base_url == "http://env" and cfg.llm.max_repairs == 3
 
 

@@ -47,7 +47,9 @@ def test_plan_writes_one_ledger_row_per_call(fake_llm: FakeLLMServer, tmp_path: 
         assert row["cost_usd"] > 0 and row["latency_s"] > 0 and row["ts"]
 
 
-def test_cost_json_has_every_grouping_and_a_grand_total(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_cost_json_has_every_grouping_and_a_grand_total(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     project = make(tmp_path, fake_llm, n=2)
     assert invoke("plan", "-p", str(project))[0] == 0
     assert invoke("plan", "-p", str(project), "--refresh")[0] == 0  # both answers from the cache
@@ -62,7 +64,9 @@ def test_cost_json_has_every_grouping_and_a_grand_total(fake_llm: FakeLLMServer,
     assert {t["target"]: t["calls"] for t in report["by"]["target"]} == {"t_000": 2, "t_001": 2}
 
 
-def test_cost_table_shows_all_groupings_or_the_one_asked(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_cost_table_shows_all_groupings_or_the_one_asked(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     project = make(tmp_path, fake_llm, n=1)
     invoke("plan", "-p", str(project))
     code, out = invoke("cost", "-p", str(project))
@@ -78,7 +82,9 @@ def test_cost_without_a_ledger_is_empty(tmp_path: Path) -> None:
     assert not (tmp_path / ".mapforge" / LEDGER_FILE).exists()
 
 
-def test_price_override_in_mapforge_yml_reaches_the_ledger(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_price_override_in_mapforge_yml_reaches_the_ledger(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     project = make(tmp_path, fake_llm, n=1, prices={"gpt-4o-mini": [1000.0, 0.0]})
     assert invoke("plan", "-p", str(project))[0] == 0
     [row] = ledger_rows(project)
@@ -86,7 +92,9 @@ def test_price_override_in_mapforge_yml_reaches_the_ledger(fake_llm: FakeLLMServ
 
 
 def test_lazy_gateway_gets_prices_and_daily_budget(tmp_path: Path) -> None:
-    cfg = LLMConfig(base_url="http://127.0.0.1:9/v1", prices={"m": (1.0, 2.0)}, budget_usd_per_day=3.0)
+    cfg = LLMConfig(
+        base_url="http://127.0.0.1:9/v1", prices={"m": (1.0, 2.0)}, budget_usd_per_day=3.0
+    )
     with LazyGateway(cfg, tmp_path) as lazy:
         assert lazy.gateway.prices == {"m": (1.0, 2.0)} and lazy.gateway.budget_usd_per_day == 3.0
 
@@ -124,11 +132,15 @@ def test_estimate_calls_no_model(fake_llm: FakeLLMServer, tmp_path: Path) -> Non
         assert item["prompt_tokens"] > 100
         assert item["completion_tokens"] == COMPLETION_BASE + 2 * COMPLETION_PER_COLUMN
         assert item["cost_usd"] > 0
-    assert estimate["total"]["cost_usd"] == pytest.approx(sum(t["cost_usd"] for t in estimate["targets"]))
+    assert estimate["total"]["cost_usd"] == pytest.approx(
+        sum(t["cost_usd"] for t in estimate["targets"])
+    )
     assert not (project / "mapforge.lock").exists()
 
 
-def test_estimate_prompt_tokens_match_what_the_server_counts(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_estimate_prompt_tokens_match_what_the_server_counts(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     project = make(tmp_path, fake_llm, n=1)
     _, out = invoke("plan", "-p", str(project), "--estimate", "--json")
     [item] = json.loads(out)["targets"]
@@ -137,7 +149,9 @@ def test_estimate_prompt_tokens_match_what_the_server_counts(fake_llm: FakeLLMSe
     assert item["prompt_tokens"] == pytest.approx(row["prompt_tokens"], rel=0.02)
 
 
-def test_estimate_after_a_plan_is_empty_and_says_no_call(fake_llm: FakeLLMServer, tmp_path: Path) -> None:
+def test_estimate_after_a_plan_is_empty_and_says_no_call(
+    fake_llm: FakeLLMServer, tmp_path: Path
+) -> None:
     project = make(tmp_path, fake_llm, n=2)
     invoke("plan", "-p", str(project))
     requests = len(fake_llm.requests)

@@ -8,7 +8,12 @@ from mapforge.pipeline.select import select
 
 def _lock(edges: dict[str, list[str]]) -> Lock:
     hashes = Hashes(mapping="m", catalog="c")
-    return Lock(targets={n: LockEntry(origin="compiled", hashes=hashes, depends_on=d, sql="SELECT 1") for n, d in edges.items()})
+    return Lock(
+        targets={
+            n: LockEntry(origin="compiled", hashes=hashes, depends_on=d, sql="SELECT 1")
+            for n, d in edges.items()
+        }
+    )
 
 
 GRAPH = {"fct": ["dim_a", "dim_b"], "dim_a": [], "dim_b": ["stg"], "stg": [], "rpt": ["fct"]}

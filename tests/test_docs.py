@@ -36,17 +36,23 @@ def test_the_readme_configuration_example_is_a_valid_mapforge_yml(tmp_path: Path
     from mapforge.config import load_config
 
     section = README[README.index("## mapforge.yml") :]
-    example = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    example = section[
+        section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)
+    ]
     (tmp_path / "mapforge.yml").write_text(example)
     cfg = load_config(tmp_path, env={"OPENAI_API_KEY": "sk-test"})
-    assert cfg.llm.max_repairs == 2 and cfg.validation.sample_rows == 500 and cfg.llm.budget_usd == 5.0
+    assert (
+        cfg.llm.max_repairs == 2 and cfg.validation.sample_rows == 500 and cfg.llm.budget_usd == 5.0
+    )
 
 
 def test_every_readme_engine_example_is_valid(tmp_path: Path) -> None:
     from mapforge.config import load_config
 
     section = README[README.index("### Engines") :]
-    example = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    example = section[
+        section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)
+    ]
     (tmp_path / "mapforge.yml").write_text(example)
     cfg = load_config(tmp_path, env={})
     assert sorted(cfg.targets) == ["dev", "pg", "spark"] and cfg.engine_for("pg").type == "postgres"

@@ -7,7 +7,9 @@ from mapforge.errors import LockError
 from mapforge.lock import EntryStatus, Hashes, Lock, LockEntry, is_fresh
 
 
-def _entry(origin: str = "compiled", sql: str = "SELECT 1 AS a\nFROM t\n", **hashes: str) -> LockEntry:
+def _entry(
+    origin: str = "compiled", sql: str = "SELECT 1 AS a\nFROM t\n", **hashes: str
+) -> LockEntry:
     base = {"mapping": "m1", "catalog": "c1"} | hashes
     return LockEntry(origin=origin, hashes=Hashes(**base), sql=sql)
 
@@ -59,7 +61,9 @@ def test_garbage_lock_is_a_clear_error() -> None:
 )
 def test_freshness(origin: str, changed: dict[str, str], fresh: bool) -> None:
     entry = _entry(origin, template="t1", prompt="p1")
-    hashes = Hashes(**({"mapping": "m1", "catalog": "c1", "template": "t1", "prompt": "p1"} | changed))
+    hashes = Hashes(
+        **({"mapping": "m1", "catalog": "c1", "template": "t1", "prompt": "p1"} | changed)
+    )
     assert is_fresh(entry, hashes) is fresh
 
 

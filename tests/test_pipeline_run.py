@@ -143,9 +143,12 @@ def test_bad_increment_keys_fail_the_target_not_the_run(project_dir: Path) -> No
 def test_second_run_refuses_naming_the_holder(project_dir: Path) -> None:
     state = project_dir / ".mapforge"
     state.mkdir(exist_ok=True)
-    with run_lock(state), pytest.raises(
-        PipelineError,
-        match=r"another `mapforge run` \(pid \d+\) is running.*after waiting 0.2s",
+    with (
+        run_lock(state),
+        pytest.raises(
+            PipelineError,
+            match=r"another `mapforge run` \(pid \d+\) is running.*after waiting 0.2s",
+        ),
     ):
         run(project_dir, wait=0.2)
     assert set(run(project_dir, wait=0)) == set(TABLES) | {"rpt_orders"}

@@ -35,18 +35,49 @@ MAPPING = {
         {
             "name": "dim_contact",
             "columns": [
-                {"name": "contact_id", "type": "INTEGER", "key": True,
-                 "source_table": "contacts", "source_column": "id", "rule": "direct"},
-                {"name": "email_domain", "type": "VARCHAR", "source_table": "contacts",
-                 "source_column": "email", "rule": "the domain part of the email, lower case"},
-                {"name": "phone_digits", "type": "VARCHAR", "source_table": "contacts",
-                 "source_column": "phone", "rule": "only the digits of the phone number"},
-                {"name": "card_last4", "type": "VARCHAR", "source_table": "contacts",
-                 "source_column": "card_number", "rule": "last four digits of the card"},
-                {"name": "city", "type": "VARCHAR", "source_table": "contacts",
-                 "source_column": "city", "rule": "city name in upper case"},
-                {"name": "note", "type": "VARCHAR", "source_table": "contacts",
-                 "source_column": "notes", "rule": "the note, trimmed"},
+                {
+                    "name": "contact_id",
+                    "type": "INTEGER",
+                    "key": True,
+                    "source_table": "contacts",
+                    "source_column": "id",
+                    "rule": "direct",
+                },
+                {
+                    "name": "email_domain",
+                    "type": "VARCHAR",
+                    "source_table": "contacts",
+                    "source_column": "email",
+                    "rule": "the domain part of the email, lower case",
+                },
+                {
+                    "name": "phone_digits",
+                    "type": "VARCHAR",
+                    "source_table": "contacts",
+                    "source_column": "phone",
+                    "rule": "only the digits of the phone number",
+                },
+                {
+                    "name": "card_last4",
+                    "type": "VARCHAR",
+                    "source_table": "contacts",
+                    "source_column": "card_number",
+                    "rule": "last four digits of the card",
+                },
+                {
+                    "name": "city",
+                    "type": "VARCHAR",
+                    "source_table": "contacts",
+                    "source_column": "city",
+                    "rule": "city name in upper case",
+                },
+                {
+                    "name": "note",
+                    "type": "VARCHAR",
+                    "source_table": "contacts",
+                    "source_column": "notes",
+                    "rule": "the note, trimmed",
+                },
             ],
         }
     ]
@@ -181,11 +212,24 @@ def test_openai_requests_ask_not_to_store(tmp_path: Path, fake_llm: FakeLLMServe
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
-        ("email", "email"), ("customer_email_address", "email"), ("mobile", "phone"),
-        ("ssn", "national_id"), ("passport_no", "national_id"), ("card_number", "card"),
-        ("iban", "iban"), ("firstName", "name"), ("last_name", "name"), ("street", "address"),
-        ("zip", "postcode"), ("date_of_birth", "birth"), ("dob", "birth"), ("ip_address", "ip"),
-        ("product_name", None), ("discard_reason", None), ("shipping_cost", None), ("city", None),
+        ("email", "email"),
+        ("customer_email_address", "email"),
+        ("mobile", "phone"),
+        ("ssn", "national_id"),
+        ("passport_no", "national_id"),
+        ("card_number", "card"),
+        ("iban", "iban"),
+        ("firstName", "name"),
+        ("last_name", "name"),
+        ("street", "address"),
+        ("zip", "postcode"),
+        ("date_of_birth", "birth"),
+        ("dob", "birth"),
+        ("ip_address", "ip"),
+        ("product_name", None),
+        ("discard_reason", None),
+        ("shipping_cost", None),
+        ("city", None),
     ],
 )
 def test_columns_are_classified_by_name(name: str, kind: str | None) -> None:
@@ -201,12 +245,19 @@ def test_columns_are_classified_by_type_and_comment() -> None:
 @pytest.mark.parametrize(
     ("value", "kind"),
     [
-        ("jane@example.com", "email"), ("4111 1111 1111 1111", "card"),
+        ("jane@example.com", "email"),
+        ("4111 1111 1111 1111", "card"),
         ("4111 1111 1111 1112", None),  # fails Luhn
-        ("paid with 4111-1111-1111-1111", "card"), ("DE89 3704 0044 0532 0130 00", "iban"),
+        ("paid with 4111-1111-1111-1111", "card"),
+        ("DE89 3704 0044 0532 0130 00", "iban"),
         ("DE89 3704 0044 0532 0130 01", None),  # fails mod-97
-        ("123-45-6789", "national_id"), ("+44 20 7946 0958", "phone"), ("10.0.0.12", "ip"),
-        ("20240131", None), ("12345678", None), ("Berlin", None), ("ORD-000123", None),
+        ("123-45-6789", "national_id"),
+        ("+44 20 7946 0958", "phone"),
+        ("10.0.0.12", "ip"),
+        ("20240131", None),
+        ("12345678", None),
+        ("Berlin", None),
+        ("ORD-000123", None),
     ],
 )
 def test_values_are_classified_by_pattern(value: str, kind: str | None) -> None:
@@ -270,13 +321,17 @@ def test_secret_config_fields_are_found_and_hidden(tmp_path: Path) -> None:
     assert (cfg.privacy.samples_per_column, cfg.privacy.mode) == (2, "pseudonymize")
     assert set(secret_values(cfg)) == {API_KEY, "pseudo-key-1"}
     assert API_KEY not in repr(cfg) and "pseudo-key-1" not in repr(cfg)
-    env = load_config(tmp_path, env={"KEY": "k", "PSEUDO": "p",
-                                     "MAPFORGE_PRIVACY_PSEUDONYM_KEY": "from-env"})
+    env = load_config(
+        tmp_path, env={"KEY": "k", "PSEUDO": "p", "MAPFORGE_PRIVACY_PSEUDONYM_KEY": "from-env"}
+    )
     assert env.privacy.pseudonym_key == "from-env"
 
 
 def test_privacy_defaults_send_nothing() -> None:
     cfg = ProjectConfig().privacy
     assert (cfg.send_samples, cfg.samples_per_column, cfg.mode, cfg.pseudonym_key) == (
-        False, 3, "mask", None
+        False,
+        3,
+        "mask",
+        None,
     )

@@ -39,7 +39,9 @@ def _source(engine: SparkEngine, values: str) -> None:
 
 
 def build(load: str, as_of: datetime = T1, **options: str) -> Build:
-    return Build("tgt", SELECT, load, as_of=as_of, key=("id",), options=Options.from_config(options))
+    return Build(
+        "tgt", SELECT, load, as_of=as_of, key=("id",), options=Options.from_config(options)
+    )
 
 
 def rows(engine: SparkEngine, sql: str = "select * from tgt") -> list[tuple[Any, ...]]:

@@ -21,7 +21,14 @@ def test_small_throughput_run() -> None:
 
 def test_pacing_keeps_a_margin_under_the_limit() -> None:
     clock = [0.0]
-    bucket = TokenBucket(2.0, slack=RATE_SLACK, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+    bucket = TokenBucket(
+        2.0,
+        slack=RATE_SLACK,
+        clock=lambda: clock[0],
+        sleep=lambda s: clock.__setitem__(0, clock[0] + s),
+    )
     for _ in range(3):
         bucket.acquire()
-    assert clock[0] == pytest.approx(2 * 0.5 * (1 + RATE_SLACK))  # never two sends in 1.0 s at 2 rps
+    assert clock[0] == pytest.approx(
+        2 * 0.5 * (1 + RATE_SLACK)
+    )  # never two sends in 1.0 s at 2 rps

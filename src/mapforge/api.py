@@ -49,7 +49,11 @@ def spec_dag(project: Project) -> DAG:
     """The target graph as the mapping declares it (before any SQL exists)."""
     names = {t.name.lower(): t.name for t in project.spec.targets}
     edges = {
-        t.name: {names[s.lower()] for s in t.source_tables + t.depends_on if s.lower() in names and s.lower() != t.name.lower()}
+        t.name: {
+            names[s.lower()]
+            for s in t.source_tables + t.depends_on
+            if s.lower() in names and s.lower() != t.name.lower()
+        }
         for t in project.spec.targets
     }
     return DAG(edges)
@@ -84,11 +88,15 @@ def plan(
     `target` names an engine of `targets:` in mapforge.yml: the plan is for that engine and
     its lock is `mapforge.<target>.lock`, carried over from mapforge.lock (generate.retarget).
     """
-    planner, chosen = planner_for(project, select=select, refresh=refresh, manual_sql=manual_sql, target=target)
+    planner, chosen = planner_for(
+        project, select=select, refresh=refresh, manual_sql=manual_sql, target=target
+    )
     cfg = project.config.llm
     budget = budget_usd if budget_usd is not None else cfg.budget_usd  # --budget wins
     # built on first use: a plan that needs no model opens no client and no ledger
-    with LazyGateway(cfg, project.state_dir, use_cache=use_cache, command="plan", budget_usd=budget) as gateway:
+    with LazyGateway(
+        cfg, project.state_dir, use_cache=use_cache, command="plan", budget_usd=budget
+    ) as gateway:
         planner.gateway = gateway
         if _lock_name(project, target) is None:
             result = planner.plan(chosen, on_done)
@@ -124,31 +132,46 @@ def planner_for(
         # overrides are written for the default engine; a target gets them through its lock
         overrides=project.override if lock_name is None else _no_override,
         explain=engine.explain,
-        sample=sampler(engine, catalog, rows=project.config.validation.sample_rows, timeout_s=project.config.validation.timeout_s),
+        sample=sampler(
+            engine,
+            catalog,
+            rows=project.config.validation.sample_rows,
+            timeout_s=project.config.validation.timeout_s,
+        ),
         # None unless privacy.send_samples: prompts carry metadata only by default
-        samples=sampler_from_config(project.config.privacy, engine.query, project_name=project.config.name),
+        samples=sampler_from_config(
+            project.config.privacy, engine.query, project_name=project.config.name
+        ),
         manual_sql=manual_sql or {},
         refresh=refresh,
     )
     cfg = project.config.llm
     planner.max_prompt_tokens = cfg.max_prompt_tokens
-    planner.settings = LLMSettings(model=cfg.model, temperature=cfg.temperature, seed=cfg.seed, max_repairs=cfg.max_repairs)
+    planner.settings = LLMSettings(
+        model=cfg.model, temperature=cfg.temperature, seed=cfg.seed, max_repairs=cfg.max_repairs
+    )
     return planner, chosen
 
 
-def plan_estimate(project: Project, *, select: list[str] | None = None, refresh: bool = False) -> PlanEstimate:
+def plan_estimate(
+    project: Project, *, select: list[str] | None = None, refresh: bool = False
+) -> PlanEstimate:
     """`plan --estimate`: tokens and cost of the targets that would call a model; no call."""
     planner, chosen = planner_for(project, select=select, refresh=refresh)
     return estimate_plan(planner, pending_targets(planner, chosen), project.config.llm.prices)
 
 
-def plan_batch_out(project: Project, path: Path, *, select: list[str] | None = None, refresh: bool = False) -> BatchOut:
+def plan_batch_out(
+    project: Project, path: Path, *, select: list[str] | None = None, refresh: bool = False
+) -> BatchOut:
     """`plan --batch-out`: write the pending requests as a Batch API input file; no call."""
     planner, chosen = planner_for(project, select=select, refresh=refresh)
     return write_batch(planner, chosen, path)
 
 
-def plan_batch_in(project: Project, path: Path, *, select: list[str] | None = None, refresh: bool = False) -> BatchIn:
+def plan_batch_in(
+    project: Project, path: Path, *, select: list[str] | None = None, refresh: bool = False
+) -> BatchIn:
     """`plan --batch-in`: validate and lock a Batch API output file; ledger rows at batch price."""
     planner, chosen = planner_for(project, select=select, refresh=refresh)
     result = apply_batch(planner, chosen, path)
@@ -180,16 +203,44 @@ def run(
         lock_name = _lock_name(project, target)
         lock = read_lock(project.dir, lock_name)
         engine = target_engine(project, target)
-        _require_fresh(project, lock, planning_catalog(engine.catalog(), spec), lock_file(lock_name))
+        _require_fresh(
+            project, lock, planning_catalog(engine.catalog(), spec), lock_file(lock_name)
+        )
         dag = DAG.from_lock(lock)
         tags = {t.name: t.tags for t in spec.targets}
-        request = request_run(state, dag, select=select, exclude=exclude, threads=threads, full_refresh=full_refresh, resume=resume, as_of=as_of, tags=tags)
+        request = request_run(
+            state,
+            dag,
+            select=select,
+            exclude=exclude,
+            threads=threads,
+            full_refresh=full_refresh,
+            resume=resume,
+            as_of=as_of,
+            tags=tags,
+        )
         chosen = request.chosen
-        state.begin(request.run_id, chosen, request.options.as_of, request.args, request.resumed_from)
+        state.begin(
+            request.run_id, chosen, request.options.as_of, request.args, request.resumed_from
+        )
         runnable = Lock(targets={n: e for n, e in lock.targets.items() if e.runnable})
-        runner = Runner(spec=spec, lock=runnable, engine=engine, on_done=on_done, options=request.options, state=state, run_id=request.run_id)
-        unrunnable = [runner.finish(_not_runnable(n, lock)) for n in sorted(chosen) if not lock.targets[n].runnable]
-        result = runner.run(chosen & set(runnable.targets) | _downstream_of(dag, unrunnable, chosen))
+        runner = Runner(
+            spec=spec,
+            lock=runnable,
+            engine=engine,
+            on_done=on_done,
+            options=request.options,
+            state=state,
+            run_id=request.run_id,
+        )
+        unrunnable = [
+            runner.finish(_not_runnable(n, lock))
+            for n in sorted(chosen)
+            if not lock.targets[n].runnable
+        ]
+        result = runner.run(
+            chosen & set(runnable.targets) | _downstream_of(dag, unrunnable, chosen)
+        )
         result.results = unrunnable + result.results
         result.invocation_id, result.args = request.run_id, request.args
         state.end(request.run_id)
@@ -203,7 +254,11 @@ def _downstream_of(dag: DAG, failed: list[TargetResult], chosen: set[str]) -> se
 
 def _not_runnable(name: str, lock: Lock) -> TargetResult:
     entry = lock.targets[name]
-    why = f"needs clarification: {entry.question}" if entry.question else "its lock entry failed validation (see `mapforge plan`)"
+    why = (
+        f"needs clarification: {entry.question}"
+        if entry.question
+        else "its lock entry failed validation (see `mapforge plan`)"
+    )
     return TargetResult(name, RunStatus.ERROR, message=f"not run: {why}")
 
 
@@ -221,7 +276,9 @@ def _no_override(_name: str) -> str | None:
     return None
 
 
-def _require_fresh(project: Project, lock: Lock, catalog: Catalog, source: str = lockfile.LOCK_FILE) -> None:
+def _require_fresh(
+    project: Project, lock: Lock, catalog: Catalog, source: str = lockfile.LOCK_FILE
+) -> None:
     """Refuse to run SQL planned from other inputs than today's mapping and catalog."""
     stale = []
     for target in project.spec.targets:
@@ -233,7 +290,9 @@ def _require_fresh(project: Project, lock: Lock, catalog: Catalog, source: str =
         elif entry.hashes.catalog != declared_slice(target, catalog).fingerprint():
             stale.append(f"{target.name} (source metadata changed)")
     if stale:
-        raise LockError(f"{source} is out of date for: {', '.join(stale)}", hint="run `mapforge plan` first")
+        raise LockError(
+            f"{source} is out of date for: {', '.join(stale)}", hint="run `mapforge plan` first"
+        )
 
 
 def init(directory: Path) -> list[Path]:

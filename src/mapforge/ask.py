@@ -1,11 +1,11 @@
 """`mapforge ask`: a natural-language question answered with one validated, read-only SELECT.
 
-    question ─► catalog slice (BM25 over the database + target contracts, llm.max_prompt_tokens)
-             ─► ask.j2 (metadata only, never rows) ─► gateway, purpose "ask":
-                exact cache, then semantic cache (paraphrases), then the model
-             ─► extract_sql ─► one read-only SELECT? tables and columns exist? EXPLAIN
-             ─► findings? one repair round (purpose "ask-repair": never served by meaning)
-             ─► run=True: SELECT * FROM (<sql>) LIMIT n, in a sandbox that is rolled back
+question ─► catalog slice (BM25 over the database + target contracts, llm.max_prompt_tokens)
+         ─► ask.j2 (metadata only, never rows) ─► gateway, purpose "ask":
+            exact cache, then semantic cache (paraphrases), then the model
+         ─► extract_sql ─► one read-only SELECT? tables and columns exist? EXPLAIN
+         ─► findings? one repair round (purpose "ask-repair": never served by meaning)
+         ─► run=True: SELECT * FROM (<sql>) LIMIT n, in a sandbox that is rolled back
 """
 
 from __future__ import annotations

@@ -124,7 +124,10 @@ def _env_names(model: type[BaseModel]) -> list[str]:
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     f"MAPFORGE_{section.upper()}_{field.upper()}": (section, field)
     for section, model in (
-        ("llm", LLMConfig), ("engine", EngineConfig), ("privacy", PrivacyConfig), ("validate", ValidateConfig)
+        ("llm", LLMConfig),
+        ("engine", EngineConfig),
+        ("privacy", PrivacyConfig),
+        ("validate", ValidateConfig),
     )
     for field in _env_names(model)
 }
@@ -175,7 +178,9 @@ def load_config(project_dir: Path, env: dict[str, str] | None = None) -> Project
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}", hint="see README, 'mapforge.yml'") from None
+        raise ConfigError(
+            f"{path}: {where}: {first['msg']}", hint="see README, 'mapforge.yml'"
+        ) from None
 
 
 def _resolve_default_target(raw: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -185,5 +190,8 @@ def _resolve_default_target(raw: dict[str, Any], path: Path) -> dict[str, Any]:
         return raw
     targets = raw.get("targets") or {}
     if not isinstance(targets, dict) or not isinstance(targets.get(name), dict):
-        raise ConfigError(f"{path}: engine: {name!r} is not one of `targets:`", hint="declare it under targets: or write the engine inline")
+        raise ConfigError(
+            f"{path}: engine: {name!r} is not one of `targets:`",
+            hint="declare it under targets: or write the engine inline",
+        )
     return {**raw, "engine": dict(targets[name]), "default_target": name}

@@ -103,7 +103,9 @@ def loads(text: str, source: str = LOCK_FILE) -> Lock:
     try:
         data = yaml.load(text, Loader=_LOADER) or {}  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        raise LockError(f"{source}: not valid YAML: {exc}", hint="regenerate with `mapforge plan`") from None
+        raise LockError(
+            f"{source}: not valid YAML: {exc}", hint="regenerate with `mapforge plan`"
+        ) from None
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise LockError(
@@ -113,7 +115,9 @@ def loads(text: str, source: str = LOCK_FILE) -> Lock:
     try:
         return Lock.model_validate(data)
     except ValidationError as exc:
-        raise LockError(f"{source}: {exc.errors()[0]['msg']}", hint="regenerate with `mapforge plan`") from None
+        raise LockError(
+            f"{source}: {exc.errors()[0]['msg']}", hint="regenerate with `mapforge plan`"
+        ) from None
 
 
 def read(project_dir: Path) -> Lock:

@@ -32,7 +32,9 @@ class Project:
     def mapping_files(self) -> list[Path]:
         files: list[Path] = []
         for pattern in self.config.mappings:
-            matched = sorted(p for p in self.dir.glob(pattern) if p.is_file() and not p.name.startswith("~$"))
+            matched = sorted(
+                p for p in self.dir.glob(pattern) if p.is_file() and not p.name.startswith("~$")
+            )
             files += [p for p in matched if p not in files]
         if not files:
             raise ConfigError(
@@ -45,7 +47,9 @@ class Project:
     def spec(self) -> Spec:
         from mapforge.mapping.load import load_spec
 
-        return load_spec(self.mapping_files(), sheet=self.sheet or self.config.sheet, base_dir=self.dir)
+        return load_spec(
+            self.mapping_files(), sheet=self.sheet or self.config.sheet, base_dir=self.dir
+        )
 
     def override(self, target: str) -> str | None:
         path = self.dir / OVERRIDES_DIR / f"{target}.sql"
@@ -73,7 +77,9 @@ class Project:
         self.close()
 
 
-def open_project(directory: Path, *, sheet: str | None = None, env: dict[str, str] | None = None) -> Project:
+def open_project(
+    directory: Path, *, sheet: str | None = None, env: dict[str, str] | None = None
+) -> Project:
     directory = directory.resolve()
     if not directory.is_dir():
         raise ConfigError(f"project directory {directory} does not exist")

@@ -46,10 +46,16 @@ SOURCE_SQL = [
 def scaffold(directory: Path) -> list[Path]:
     """Create mapforge.yml, a mapping and a DuckDB with one source table; never overwrite."""
     directory.mkdir(parents=True, exist_ok=True)
-    config, mapping, db = directory / "mapforge.yml", directory / "mappings" / "customers.csv", directory / "warehouse.duckdb"
+    config, mapping, db = (
+        directory / "mapforge.yml",
+        directory / "mappings" / "customers.csv",
+        directory / "warehouse.duckdb",
+    )
     existing = [p for p in (config, mapping, db) if p.exists()]
     if existing:
-        raise ConfigError(f"{existing[0]} already exists", hint="run `mapforge init` in an empty directory")
+        raise ConfigError(
+            f"{existing[0]} already exists", hint="run `mapforge init` in an empty directory"
+        )
     mapping.parent.mkdir(exist_ok=True)
     (directory / "overrides").mkdir(exist_ok=True)
     config.write_text(CONFIG.replace("__NAME__", directory.resolve().name))

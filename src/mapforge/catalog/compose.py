@@ -8,7 +8,10 @@ from mapforge.mapping.spec import Spec, Target
 
 def target_table(target: Target) -> Table:
     """A target as the table its mapping promises (name, columns, types, key)."""
-    columns = [Column(name=c.name, type=c.type, nullable=c.nullable, comment=c.description or None) for c in target.columns]
+    columns = [
+        Column(name=c.name, type=c.type, nullable=c.nullable, comment=c.description or None)
+        for c in target.columns
+    ]
     return Table(
         name=target.name,
         kind="target",

@@ -72,7 +72,10 @@ class Catalog(BaseModel):
 
     @classmethod
     def of(cls, tables: list[Table], dialect: str = "duckdb") -> Catalog:
-        return cls(dialect=dialect, tables={t.name.lower(): t for t in sorted(tables, key=lambda t: t.name.lower())})
+        return cls(
+            dialect=dialect,
+            tables={t.name.lower(): t for t in sorted(tables, key=lambda t: t.name.lower())},
+        )
 
     def table(self, name: str) -> Table | None:
         key = name.lower()

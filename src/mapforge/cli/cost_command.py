@@ -24,7 +24,12 @@ class By(StrEnum):
     DAY = "day"
 
 
-ByOption = Annotated[list[By] | None, typer.Option("--by", help="Group by model, target, command or day (UTC); repeatable. Default: all four.")]
+ByOption = Annotated[
+    list[By] | None,
+    typer.Option(
+        "--by", help="Group by model, target, command or day (UTC); repeatable. Default: all four."
+    ),
+]
 
 
 @app.command()
@@ -39,11 +44,25 @@ def cost(project_dir: ProjectDir = Path("."), by: ByOption = None, as_json: AsJs
 
 def cost_tables(console: Console, report: CostReport) -> None:
     for grouping, rows in report.groups.items():
-        table = Table(grouping, "calls", "cache hits", "failures", "prompt tokens", "completion tokens", "USD", title=f"cost by {grouping}")
+        table = Table(
+            grouping,
+            "calls",
+            "cache hits",
+            "failures",
+            "prompt tokens",
+            "completion tokens",
+            "USD",
+            title=f"cost by {grouping}",
+        )
         for row in rows:
             table.add_row(str(row[grouping]), *_cells(row))
         console.print(table)
-    console.print("total: " + "  ".join(f"{k}={v:.4f}" if k == "cost_usd" else f"{k}={v}" for k, v in report.total.items()))
+    console.print(
+        "total: "
+        + "  ".join(
+            f"{k}={v:.4f}" if k == "cost_usd" else f"{k}={v}" for k, v in report.total.items()
+        )
+    )
 
 
 def _cells(row: dict[str, Any]) -> list[str]:

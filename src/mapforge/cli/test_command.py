@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mapforge import data_tests as suite
 from mapforge.cli.app import app, emit_json, out, user_errors
 from mapforge.cli.options import AsJson, Exclude, ProjectDir, Select
 from mapforge.errors import ConfigError
 from mapforge.pipeline.results import RunResult
 from mapforge.project import open_project
-from mapforge import data_tests as suite
 
 AsOf = Annotated[
     str | None,

@@ -94,7 +94,9 @@ class DuckDBEngine(ClosingContext):
         """TEMP tables shadow `main` inside a transaction that is always rolled back."""
         with suppress(_Rollback), self._transaction():
             for name, select_sql in sorted(shadows.items()):
-                self._run(f"create temp table {quote(name)} as {_strip(select_sql)}", shown=select_sql)
+                self._run(
+                    f"create temp table {quote(name)} as {_strip(select_sql)}", shown=select_sql
+                )
             yield
             raise _Rollback
 
@@ -188,7 +190,6 @@ class DuckDBEngine(ClosingContext):
     def close(self) -> None:
         """Close the connection (or a worker's cursor); safe to call twice."""
         self._conn.close()
-
 
     # -- internals -------------------------------------------------------------------------
 

@@ -199,7 +199,6 @@ class PostgresEngine(ClosingContext):
         """Close the connection; safe to call twice."""
         self._conn.close()
 
-
     # -- internals -------------------------------------------------------------------------
 
     def _run(

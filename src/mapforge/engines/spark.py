@@ -237,7 +237,6 @@ class SparkEngine(ClosingContext):
             self._spark.stop()
             self._owns_session = False
 
-
     # -- internals -------------------------------------------------------------------------
 
     def _run(self, sql: str, shown: str | None = None) -> DataFrame:

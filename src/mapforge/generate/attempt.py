@@ -63,20 +63,30 @@ def generate_with_repair(
         extraction = extract_sql(answer.text)
         if extraction.clarification:
             outcome.question = extraction.clarification
-            outcome.attempts.append(Attempt(round=round_no, problem=f"clarification: {extraction.clarification}"))
+            outcome.attempts.append(
+                Attempt(round=round_no, problem=f"clarification: {extraction.clarification}")
+            )
             return outcome
         findings = _findings_for(extraction.sql, extraction.problem, target, validate)
         outcome.attempts.append(
-            Attempt(round=round_no, sql=extraction.sql, findings=[f.model_dump(mode="json") for f in findings])
+            Attempt(
+                round=round_no,
+                sql=extraction.sql,
+                findings=[f.model_dump(mode="json") for f in findings],
+            )
         )
         outcome.sql, outcome.findings = extraction.sql, findings
         if outcome.ok:
             return outcome
-        current = build_repair_prompt(target, catalog_slice, extraction.sql or answer.text, findings, dialect)
+        current = build_repair_prompt(
+            target, catalog_slice, extraction.sql or answer.text, findings, dialect
+        )
     return outcome
 
 
-def _findings_for(sql: str | None, problem: str | None, target: Target, validate: Validator) -> list[Finding]:
+def _findings_for(
+    sql: str | None, problem: str | None, target: Target, validate: Validator
+) -> list[Finding]:
     if sql is None:
         return [
             Finding(
@@ -90,7 +100,9 @@ def _findings_for(sql: str | None, problem: str | None, target: Target, validate
     return validate(sql, target)
 
 
-def _request(prompt: Prompt, target: Target, settings: LLMSettings, purpose: str) -> CompletionRequest:
+def _request(
+    prompt: Prompt, target: Target, settings: LLMSettings, purpose: str
+) -> CompletionRequest:
     return CompletionRequest(
         messages=[Message(role=m["role"], content=m["content"]) for m in prompt.messages],
         model=settings.model,

@@ -46,7 +46,9 @@ class PlanResult:
 
     @property
     def ok(self) -> bool:
-        return all(t.error is None and t.entry is not None and t.entry.runnable for t in self.targets)
+        return all(
+            t.error is None and t.entry is not None and t.entry.runnable for t in self.targets
+        )
 
 
 @dataclass
@@ -70,7 +72,9 @@ class Planner:
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _explain_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def plan(self, select: set[str] | None = None, on_done: Callable[[TargetPlan], None] | None = None) -> PlanResult:
+    def plan(
+        self, select: set[str] | None = None, on_done: Callable[[TargetPlan], None] | None = None
+    ) -> PlanResult:
         """Plan the selected targets (all by default); the rest of the lock is kept as it is."""
         chosen = [t for t in self.spec.targets if select is None or t.name in select]
         result = PlanResult(lock=Lock(targets=dict(self.lock.targets)))
@@ -99,13 +103,17 @@ class Planner:
         if override is not None:
             return self._from_sql(target, override, "override", "override", _sha(override))
         if target.structured:
-            return self._from_sql(target, compile_target(target, self.dialect), "compiled", "compiled")
+            return self._from_sql(
+                target, compile_target(target, self.dialect), "compiled", "compiled"
+            )
         if target.name in self.manual_sql:
             author, sql = self.manual_sql[target.name]
             return self._from_sql(target, sql, f"manual:{author}", "manual")
         return self._from_model(target, budget_hit)
 
-    def _from_sql(self, target: Target, sql: str, origin: str, action: str, override_hash: str | None = None) -> TargetPlan:
+    def _from_sql(
+        self, target: Target, sql: str, origin: str, action: str, override_hash: str | None = None
+    ) -> TargetPlan:
         hashes = Hashes(
             mapping=target.fingerprint(),
             catalog=declared_slice(target, self.catalog).fingerprint(),
@@ -118,7 +126,9 @@ class Planner:
 
     def _prompt_slice(self, target: Target) -> Slice:
         """The catalog slice a prompt carries: declared sources plus what the rules need, within budget."""
-        with self._index_lock:  # built once per plan: the hot path on catalogs of thousands of tables
+        with (
+            self._index_lock
+        ):  # built once per plan: the hot path on catalogs of thousands of tables
             if self._index is None:
                 self._index = SchemaIndex.build(self.catalog)
         return select_slice(target, self.catalog, self.max_prompt_tokens, index=self._index)
@@ -145,7 +155,11 @@ class Planner:
 
     def needs_model(self, target: Target) -> bool:
         """Whether `plan` would ask a model for this target (for --estimate and --batch-out)."""
-        if self.overrides(target.name) is not None or target.structured or target.name in self.manual_sql:
+        if (
+            self.overrides(target.name) is not None
+            or target.structured
+            or target.name in self.manual_sql
+        ):
             return False
         previous = self.lock.get(target.name)
         return self.refresh or not is_fresh(previous, self.model_inputs(target)[2])
@@ -156,11 +170,20 @@ class Planner:
         if not self.refresh and previous is not None and is_fresh(previous, hashes):
             return TargetPlan(target.name, "reused", previous)
         if self.gateway is None or self.settings is None:
-            return TargetPlan(target.name, "error", previous, error="needs a model: set llm.base_url / MAPFORGE_LLM_BASE_URL")
+            return TargetPlan(
+                target.name,
+                "error",
+                previous,
+                error="needs a model: set llm.base_url / MAPFORGE_LLM_BASE_URL",
+            )
         if budget_hit.is_set():
-            return TargetPlan(target.name, "skipped", previous, error="skipped: the LLM budget is spent")
+            return TargetPlan(
+                target.name, "skipped", previous, error="skipped: the LLM budget is spent"
+            )
         try:
-            outcome = generate_with_repair(target, prompt, slice_, self.gateway, self.validate, self.settings, self.dialect)
+            outcome = generate_with_repair(
+                target, prompt, slice_, self.gateway, self.validate, self.settings, self.dialect
+            )
         except BudgetExceeded as exc:
             budget_hit.set()
             return TargetPlan(target.name, "error", previous, error=str(exc))
@@ -171,13 +194,21 @@ class Planner:
         return TargetPlan(target.name, "generated", entry, calls=outcome.calls)
 
     def _model_entry(self, target: Target, outcome: Outcome, hashes: Hashes) -> LockEntry:
-        entry = self._entry(target, f"llm:{self.settings.model}", outcome.sql, outcome.findings, hashes)  # type: ignore[union-attr]
+        assert self.settings is not None  # only model-written targets get here
+        origin = f"llm:{self.settings.model}"
+        entry = self._entry(target, origin, outcome.sql, outcome.findings, hashes)
         entry.attempts = outcome.attempts if len(outcome.attempts) > 1 or not outcome.ok else []
         if outcome.question:
-            entry.status, entry.question, entry.sql = EntryStatus.NEEDS_CLARIFICATION, outcome.question, None
+            entry.status, entry.question, entry.sql = (
+                EntryStatus.NEEDS_CLARIFICATION,
+                outcome.question,
+                None,
+            )
         return entry
 
-    def _entry(self, target: Target, origin: str, sql: str | None, findings: list[Finding], hashes: Hashes) -> LockEntry:
+    def _entry(
+        self, target: Target, origin: str, sql: str | None, findings: list[Finding], hashes: Hashes
+    ) -> LockEntry:
         names = {t.name.lower() for t in self.spec.targets} - {target.name.lower()}
         return LockEntry(
             origin=origin,
@@ -200,13 +231,18 @@ class Planner:
                 self.explain(sql, self._upstream_stubs(target, sql))
             except EngineError as exc:
                 findings.append(
-                    Finding(code="MF501", severity=Severity.ERROR, target=target.name, message=exc.message, hint="the database's binder refused the statement")
+                    Finding(
+                        code="MF501",
+                        severity=Severity.ERROR,
+                        target=target.name,
+                        message=exc.message,
+                        hint="the database's binder refused the statement",
+                    )
                 )
                 return findings
             if self.sample is not None:
                 findings += self.sample(sql, target)
         return findings
-
 
     def _upstream_stubs(self, target: Target, sql: str) -> list[Table]:
         """Contracts of the targets this SQL reads, so EXPLAIN binds before they are built."""

@@ -18,7 +18,9 @@ def referenced_tables(sql: str, dialect: str = "duckdb") -> list[str]:
     return sorted(names - ctes)
 
 
-def target_dependencies(sql: str | None, declared: list[str], targets: set[str], dialect: str) -> list[str]:
+def target_dependencies(
+    sql: str | None, declared: list[str], targets: set[str], dialect: str
+) -> list[str]:
     """Targets this target reads (from its SQL) or declares it depends on, sorted."""
     read = set(referenced_tables(sql, dialect)) if sql else set()
     deps = {name.lower() for name in declared} | read

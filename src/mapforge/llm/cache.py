@@ -12,8 +12,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from mapforge.migrations import Database
 from mapforge.llm.provider import Completion, CompletionRequest
+from mapforge.migrations import Database
 
 
 def m001_answers(conn: sqlite3.Connection) -> None:

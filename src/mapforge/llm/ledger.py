@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from mapforge.migrations import Database
 from mapforge.llm.prices import genai_price
+from mapforge.migrations import Database
 
 # USD per 1M tokens (input, output), public list prices as of 2025. A dated variant
 # (gpt-4o-2024-08-06) matches by its longest known prefix. Override with `prices=`.

@@ -32,7 +32,9 @@ class DAG:
             sorter.prepare()
         except CycleError as exc:
             cycle = " -> ".join(exc.args[1])
-            raise PipelineError(f"the targets form a cycle: {cycle}", hint="remove one of these dependencies") from None
+            raise PipelineError(
+                f"the targets form a cycle: {cycle}", hint="remove one of these dependencies"
+            ) from None
         ordered: list[str] = []
         while sorter.is_active():
             ready = sorted(sorter.get_ready())

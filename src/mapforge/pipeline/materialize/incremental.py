@@ -59,7 +59,9 @@ def incremental(engine: Engine, build: Build) -> Applied:
     require_same_columns(build.name, columns, columns_of(engine, source(build.sql, engine)))
     stage = staging(build.name, "stage")
     if not engine.supports_transactions:  # no atomic DML: compute the new table, swap it in
-        return Applied(rebuild.incremental(engine, build, columns, stage, increment(engine, build, columns)))
+        return Applied(
+            rebuild.incremental(engine, build, columns, stage, increment(engine, build, columns))
+        )
     proving = build.verified_fingerprint is not None and bool(build.key)
     with engine.transaction():
         before = fingerprint(engine, build.name, build.key) if proving else None

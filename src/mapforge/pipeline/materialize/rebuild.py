@@ -30,7 +30,9 @@ from mapforge.pipeline.materialize.sql import (
 
 def create_view(name: str, query: exp.Query) -> exp.Create:
     props = exp.Properties(expressions=[exp.TemporaryProperty()])
-    return exp.Create(this=table(name), kind="VIEW", expression=query, properties=props, replace=True)
+    return exp.Create(
+        this=table(name), kind="VIEW", expression=query, properties=props, replace=True
+    )
 
 
 @contextmanager
@@ -47,7 +49,9 @@ def temp_views(engine: Engine, views: Sequence[tuple[str, exp.Query]]) -> Iterat
             run(engine, exp.Drop(tables=[table(name)], kind="VIEW", exists=True))
 
 
-def incremental(engine: Engine, build: Build, columns: Sequence[str], stage: str, rows: exp.Query) -> int:
+def incremental(
+    engine: Engine, build: Build, columns: Sequence[str], stage: str, rows: exp.Query
+) -> int:
     """Old rows whose key is not in the increment, plus the increment, swapped in."""
     with temp_views(engine, [(stage, rows)]):
         check_keys(engine, build.name, build.key, stage)
@@ -78,8 +82,12 @@ def scd2(
     valid_from, valid_to, is_current = meta
     with temp_views(engine, views):
         check_keys(engine, build.name, build.key, stage)
-        changed = exp.and_(col(is_current), exists(changes, keys_equal(build.key, changes, build.name)))
-        gone = exp.and_(col(is_current), exp.not_(exists(stage, keys_equal(build.key, stage, build.name))))
+        changed = exp.and_(
+            col(is_current), exists(changes, keys_equal(build.key, changes, build.name))
+        )
+        gone = exp.and_(
+            col(is_current), exp.not_(exists(stage, keys_equal(build.key, stage, build.name)))
+        )
         closing = [(changed, ends)]
         if build.options.hard_deletes == "close":
             closing.append((gone, timestamp(build.as_of)))
@@ -100,8 +108,12 @@ def _old_versions(
     is_current: str,
     closing: list[tuple[exp.Condition, exp.Expression]],
 ) -> exp.Select:
-    ends = exp.Case(ifs=[exp.If(this=when, true=end) for when, end in closing], default=col(valid_to))
-    still = exp.Case(ifs=[exp.If(this=when, true=exp.false()) for when, _ in closing], default=col(is_current))
+    ends = exp.Case(
+        ifs=[exp.If(this=when, true=end) for when, end in closing], default=col(valid_to)
+    )
+    still = exp.Case(
+        ifs=[exp.If(this=when, true=exp.false()) for when, _ in closing], default=col(is_current)
+    )
     return select_from([*columns, valid_from], table(name), name).select(
         exp.alias_(ends, valid_to, quoted=True), exp.alias_(still, is_current, quoted=True)
     )
