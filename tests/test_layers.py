@@ -7,7 +7,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "mapforge"
 # leaf modules every package may use: the error tree, configuration, sqlite migrations
-SHARED = {"errors", "config", "migrations", "__version__"}
+SHARED = {"errors", "config", "migrations", "tokens", "__version__"}
 ALLOWED: dict[str, set[str]] = {
     "mapping": set(),
     "catalog": {"mapping"},

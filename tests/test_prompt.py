@@ -13,9 +13,9 @@ from mapforge.generate.prompt import (
     Prompt,
     build_prompt,
     build_repair_prompt,
-    estimate_tokens,
 )
 from mapforge.mapping.spec import ColumnMapping, Rule, RuleKind, Target
+from mapforge.tokens import estimate_tokens
 from mapforge.validate.findings import Finding
 
 CASES = cases("prompt")

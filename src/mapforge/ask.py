@@ -34,9 +34,9 @@ from mapforge.llm.semantic_stores import open_store
 from mapforge.mapping.spec import Target
 from mapforge.project import Project
 from mapforge.validate.columns import check_columns
-from mapforge.validate.dynamic import tables_read
 from mapforge.validate.findings import Finding, has_errors
 from mapforge.validate.query import Query
+from mapforge.validate.reads import tables_read
 from mapforge.validate.sources import is_catalog_table
 from mapforge.validate.statements import parse_query
 from mapforge.validate.tables import check_tables

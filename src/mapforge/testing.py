@@ -76,7 +76,11 @@ class _Reply:
 
 
 def estimate_tokens(text: str) -> int:
-    """Rough token count, ~4 characters a token, at least 1 for non-empty text."""
+    """The fake provider's own tokenizer: ~4 characters a token, at least 1 for non-empty text.
+
+    Deliberately not mapforge.tokens: tests compare mapforge's estimates with what the
+    "provider" counts, which would prove nothing if both were the same function.
+    """
     return max(1, round(len(text) / 4)) if text else 0
 
 

@@ -40,7 +40,7 @@ class Slice:
 
     catalog: Catalog
     notes: list[str]
-    tokens: int  # estimate: rendered characters / 4 (see schema_text.CHARS_PER_TOKEN)
+    tokens: int  # estimate: rendered characters / 4 (see mapforge.tokens)
     reasons: dict[str, str] = field(default_factory=dict)  # table -> why it is in
 
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from mapforge.catalog.model import Catalog, Table
+from mapforge.tokens import estimate_tokens
 
 # An estimate, not a tokenizer: English and SQL identifiers average about 4 characters per
 # token on GPT/Claude-family BPE vocabularies. Good enough to pack a budget with some slack;
 # it keeps the core free of tokenizer dependencies and model-specific vocabularies.
-CHARS_PER_TOKEN = 4
-
-
-def estimate_tokens(text: str) -> int:
-    """Estimated tokens of a text (characters / 4, rounded up)."""
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
 def render_table(table: Table, *, comments: bool = True) -> str:

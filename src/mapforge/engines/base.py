@@ -16,6 +16,11 @@ class QueryResult:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
+def strip_statement(sql: str) -> str:
+    """Drop a trailing semicolon so the statement can be embedded in another."""
+    return sql.strip().rstrip(";").rstrip()
+
+
 class ClosingContext:
     """`with engine:` closes it on the way out; engines inherit this, nothing else."""
 

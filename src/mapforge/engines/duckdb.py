@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from mapforge.catalog.model import Catalog, Table
-from mapforge.engines.base import ClosingContext, QueryResult
+from mapforge.engines.base import ClosingContext, QueryResult, strip_statement
 from mapforge.engines.duckdb_catalog import INTERNAL_PREFIX, quote, read_catalog
 from mapforge.errors import EngineError
 
@@ -95,14 +95,17 @@ class DuckDBEngine(ClosingContext):
         with suppress(_Rollback), self._transaction():
             for name, select_sql in sorted(shadows.items()):
                 self._run(
-                    f"create temp table {quote(name)} as {_strip(select_sql)}", shown=select_sql
+                    f"create temp table {quote(name)} as {strip_statement(select_sql)}",
+                    shown=select_sql,
                 )
             yield
             raise _Rollback
 
     def stage(self, name: str, select_sql: str) -> None:
         """A TEMP table inside the sandbox's transaction; the rollback drops it."""
-        self._run(f"create temp table {quote(name)} as {_strip(select_sql)}", shown=select_sql)
+        self._run(
+            f"create temp table {quote(name)} as {strip_statement(select_sql)}", shown=select_sql
+        )
 
     def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
         """Bind and plan `sql` without running it; binder errors become EngineError.
@@ -111,13 +114,13 @@ class DuckDBEngine(ClosingContext):
         they are created empty as TEMP tables, which shadow `main`, and rolled back after.
         """
         if not stubs:
-            self._run(f"explain {_strip(sql)}", shown=sql)
+            self._run(f"explain {strip_statement(sql)}", shown=sql)
             return
         with suppress(_Rollback), self._transaction():
             for table in stubs:
                 columns = ", ".join(f"{quote(c.name)} {c.type}" for c in table.columns)
                 self._run(f"create temp table {quote(table.name)} ({columns})")
-            self._run(f"explain {_strip(sql)}", shown=sql)
+            self._run(f"explain {strip_statement(sql)}", shown=sql)
             raise _Rollback
 
     def build_table(self, name: str, select_sql: str) -> int:
@@ -125,7 +128,9 @@ class DuckDBEngine(ClosingContext):
         staging = f"{INTERNAL_PREFIX}tmp_{name}"
         try:
             self._run(f"drop table if exists {self._ref(staging)}")  # a crashed run's leftover
-            cursor = self._run(f"create table {self._ref(staging)} as {_strip(select_sql)}")
+            cursor = self._run(
+                f"create table {self._ref(staging)} as {strip_statement(select_sql)}"
+            )
             rows = cursor.fetchone()
             with self._transaction():
                 self._drop(name)
@@ -140,7 +145,7 @@ class DuckDBEngine(ClosingContext):
         with self._transaction():
             if self._kind(name) == "table":
                 self._drop(name)
-            self._run(f"create or replace view {self._ref(name)} as {_strip(select_sql)}")
+            self._run(f"create or replace view {self._ref(name)} as {strip_statement(select_sql)}")
 
     def table_exists(self, name: str) -> bool:
         """Whether a table or view `name` exists in the schema."""
@@ -250,11 +255,6 @@ def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(path, read_only=read_only)
     except duckdb.Error as err:
         raise _engine_error(err, None) from err
-
-
-def _strip(sql: str) -> str:
-    """Drop a trailing semicolon so the statement can be embedded in another."""
-    return sql.strip().rstrip(";").rstrip()
 
 
 def _engine_error(err: duckdb.Error, sql: str | None) -> EngineError:

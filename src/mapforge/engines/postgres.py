@@ -22,7 +22,7 @@ import sqlglot
 from psycopg import sql
 
 from mapforge.catalog.model import Catalog, Table
-from mapforge.engines.base import ClosingContext, QueryResult
+from mapforge.engines.base import ClosingContext, QueryResult, strip_statement
 from mapforge.engines.postgres_catalog import INTERNAL_PREFIX, read_catalog
 from mapforge.errors import EngineError
 
@@ -104,7 +104,7 @@ class PostgresEngine(ClosingContext):
         with self._transaction():
             for name, select_sql in sorted(shadows.items()):
                 ddl = sql.SQL("create temp table {} as ").format(sql.Identifier(name)) + sql.SQL(
-                    _strip(select_sql)
+                    strip_statement(select_sql)
                 )  # type: ignore[arg-type]
                 self._run(ddl, shown=select_sql)
             yield
@@ -113,7 +113,7 @@ class PostgresEngine(ClosingContext):
     def stage(self, name: str, select_sql: str) -> None:
         """A TEMP table inside the sandbox's transaction; the rollback drops it."""
         ddl = sql.SQL("create temp table {} as ").format(sql.Identifier(name)) + sql.SQL(
-            _strip(select_sql)
+            strip_statement(select_sql)
         )  # type: ignore[arg-type]
         self._run(ddl, shown=select_sql)
 
@@ -123,7 +123,7 @@ class PostgresEngine(ClosingContext):
         `stubs` (upstream targets not built yet) are created empty as TEMP tables inside a
         transaction that is rolled back, so the database is left as it was.
         """
-        statement = sql.SQL("explain ") + sql.SQL(_strip(sql_text))  # type: ignore[arg-type]
+        statement = sql.SQL("explain ") + sql.SQL(strip_statement(sql_text))  # type: ignore[arg-type]
         with self._transaction():
             for table in stubs:
                 self._run(_stub_ddl(table))
@@ -138,7 +138,7 @@ class PostgresEngine(ClosingContext):
                 sql.SQL("drop table if exists {}").format(self._ref(staging))
             )  # a crashed run's leftover
             ddl = sql.SQL("create table {} as ").format(self._ref(staging)) + sql.SQL(
-                _strip(select_sql)
+                strip_statement(select_sql)
             )  # type: ignore[arg-type]
             rows = self._run(ddl, shown=select_sql).rowcount
             rename = sql.SQL("alter table {} rename to {}").format(
@@ -156,7 +156,9 @@ class PostgresEngine(ClosingContext):
 
         Not CREATE OR REPLACE VIEW: Postgres refuses it when the column list changes.
         """
-        ddl = sql.SQL("create view {} as ").format(self._ref(name)) + sql.SQL(_strip(select_sql))  # type: ignore[arg-type]
+        ddl = sql.SQL("create view {} as ").format(self._ref(name)) + sql.SQL(
+            strip_statement(select_sql)
+        )  # type: ignore[arg-type]
         with self._transaction():
             self._swap(name, lambda: self._run(ddl, shown=select_sql))
 
@@ -297,11 +299,6 @@ def _pg_type(type_: str) -> str:
         return sqlglot.exp.DataType.build(type_).sql(dialect="postgres")
     except (sqlglot.errors.ParseError, ValueError):
         return type_  # let Postgres judge it; a bad type surfaces as an EXPLAIN finding
-
-
-def _strip(text: str) -> str:
-    """Drop a trailing semicolon so the statement can be embedded in another."""
-    return text.strip().rstrip(";").rstrip()
 
 
 _URL_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*):[^@\s]*@")

@@ -34,7 +34,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from mapforge.catalog.model import Catalog, Table
-from mapforge.engines.base import ClosingContext, QueryResult
+from mapforge.engines.base import ClosingContext, QueryResult, strip_statement
 from mapforge.engines.spark_catalog import INTERNAL_PREFIX, quote, read_catalog, spark_type
 from mapforge.errors import ConfigError, EngineError
 
@@ -106,7 +106,7 @@ class SparkEngine(ClosingContext):
 
     def query(self, sql: str) -> QueryResult:
         """Run a statement and collect every row."""
-        frame = self._run(_strip(sql), shown=sql)
+        frame = self._run(strip_statement(sql), shown=sql)
         rows = self._collect(frame, sql)
         return QueryResult(columns=list(frame.columns), rows=[tuple(r) for r in rows])
 
@@ -139,7 +139,7 @@ class SparkEngine(ClosingContext):
     def stage(self, name: str, select_sql: str) -> None:
         """CACHE TABLE runs the query now (Spark refuses CREATE TEMP TABLE ... AS)."""
         self._spark.catalog.dropTempView(name)
-        self._run(f"cache table {quote(name)} as {_strip(select_sql)}", shown=select_sql)
+        self._run(f"cache table {quote(name)} as {strip_statement(select_sql)}", shown=select_sql)
         self._staged.append(name)
 
     def explain(self, sql: str, stubs: Sequence[Table] = ()) -> None:
@@ -149,7 +149,7 @@ class SparkEngine(ClosingContext):
         tables of the same name for the EXPLAIN only.
         """
         with self._temp_views([(t.name, _stub_select(t)) for t in stubs]):
-            rows = self._collect(self._run(f"explain {_strip(sql)}", shown=sql), sql)
+            rows = self._collect(self._run(f"explain {strip_statement(sql)}", shown=sql), sql)
             plan = str(rows[0][0]) if rows else ""
             if plan.startswith(_EXPLAIN_FAILED):
                 self._analysis_error(sql, plan)
@@ -160,7 +160,7 @@ class SparkEngine(ClosingContext):
         self._drop(staging)  # a crashed run's leftover
         try:
             self._run(
-                f"create table {self._ref(staging)} using parquet as {_strip(select_sql)}",
+                f"create table {self._ref(staging)} using parquet as {strip_statement(select_sql)}",
                 shown=select_sql,
             )
             rows = self.row_count(staging)
@@ -172,7 +172,7 @@ class SparkEngine(ClosingContext):
 
     def build_view(self, name: str, select_sql: str) -> None:
         """Create or replace a view; a table of that name is replaced once the SQL is known good."""
-        body = _strip(select_sql)
+        body = strip_statement(select_sql)
         if self._kind(name) != "table":
             self._run(f"create or replace view {self._ref(name)} as {body}", shown=select_sql)
             return
@@ -299,7 +299,7 @@ class SparkEngine(ClosingContext):
             for name, select_sql in views:
                 # Analysed before the view exists, so `SELECT ... FROM orders` reads the table
                 # and is not a recursive reference to the view being created.
-                frame = self._run(_strip(select_sql), shown=select_sql)
+                frame = self._run(strip_statement(select_sql), shown=select_sql)
                 frame.createOrReplaceTempView(name)
                 created.append(name)
             yield
@@ -309,7 +309,7 @@ class SparkEngine(ClosingContext):
 
     def _analysis_error(self, sql: str, plan: str) -> None:
         """EXPLAIN prints failures without the reason; analysing the query raises it."""
-        frame = self._run(_strip(sql), shown=sql)
+        frame = self._run(strip_statement(sql), shown=sql)
         try:
             frame.schema  # noqa: B018 - forces analysis over Spark Connect, which is lazy
         except _SPARK_ERRORS as err:
@@ -351,11 +351,6 @@ def _stub_select(table: Table) -> str:
     return f"select {columns} limit 0"
 
 
-def _strip(sql: str) -> str:
-    """Drop a trailing semicolon so the statement can be embedded in another."""
-    return sql.strip().rstrip(";").rstrip()
-
-
 def split_statements(sql: str) -> list[str]:
     """The statements of `sql`, cut at semicolons outside strings and comments.
 
@@ -365,7 +360,7 @@ def split_statements(sql: str) -> list[str]:
     try:
         tokens = sqlglot.tokenize(sql, read="spark")
     except SqlglotError:
-        return [_strip(sql)] if _strip(sql) else []
+        return [strip_statement(sql)] if strip_statement(sql) else []
     statements: list[str] = []
     current: list[Token] = []
     for token in [*tokens, None]:

@@ -90,11 +90,6 @@ def build_repair_prompt(
     return _render((REPAIR, GENERATE), context)
 
 
-def estimate_tokens(text: str) -> int:
-    """A rough token count (4 characters a token), for budgets; not a tokenizer."""
-    return (len(text) + 3) // 4
-
-
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(

@@ -1,21 +1,13 @@
-"""Which tables a statement reads: the edges of the target DAG."""
+"""The edges of the target DAG: which targets a target's SQL reads."""
 
 from __future__ import annotations
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError
+from mapforge.validate.reads import tables_read
 
 
 def referenced_tables(sql: str, dialect: str = "duckdb") -> list[str]:
     """Lower-cased names of the tables a query reads, CTE names excluded, sorted."""
-    try:
-        tree = sqlglot.parse_one(sql, read=dialect)
-    except ParseError:
-        return []
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    names = {t.name.lower() for t in tree.find_all(exp.Table) if t.name}
-    return sorted(names - ctes)
+    return sorted({name.lower() for name in tables_read(sql, dialect)})
 
 
 def target_dependencies(

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from mapforge.config import LLMConfig
-from mapforge.llm.gateway import estimate_tokens
 from mapforge.llm.ledger import Ledger, LedgerRow, cost_usd, price_for
 from mapforge.llm.provider import Completion, CompletionRequest
+from mapforge.tokens import estimate_tokens
 
 URL = "/v1/chat/completions"
 BATCH_DISCOUNT = 0.5  # batch price / list price, OpenAI and Anthropic alike

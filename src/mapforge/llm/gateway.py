@@ -31,16 +31,12 @@ from mapforge.llm.ledger import Ledger, LedgerRow, Outcome, cost_usd, price_for
 from mapforge.llm.provider import Completion, CompletionRequest, Provider, TransientProviderError
 from mapforge.llm.ratelimit import TokenBucket
 from mapforge.llm.semantic_cache import SemanticCache
+from mapforge.tokens import estimate_tokens
 
 COMPLETION_ESTIMATE = 1024  # tokens assumed for an answer when max_tokens is not set
 RATE_SLACK = 0.05  # keep 5 % under llm.rps: see ratelimit.py, why exact pacing gets 429s
 MAX_RETRY_AFTER = 120.0  # a server asking for a longer pause is not retried: fail now
 Result = Completion | Exception
-
-
-def estimate_tokens(text: str) -> int:
-    """~4 characters a token: good enough for a budget check, never for billing."""
-    return max(1, round(len(text) / 4)) if text else 0
 
 
 def prompt_tokens_estimate(request: CompletionRequest) -> int:

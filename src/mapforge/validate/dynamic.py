@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import sqlglot
 from sqlglot import exp
 
 from mapforge.catalog.model import Catalog, Table
@@ -31,6 +30,7 @@ from mapforge.engines.base import Engine
 from mapforge.errors import EngineError
 from mapforge.mapping.spec import Target
 from mapforge.validate.findings import Finding, Severity
+from mapforge.validate.reads import tables_read
 from mapforge.validate.sample import shadows
 from mapforge.validate.sample_checks import (
     EXPECTED,
@@ -98,18 +98,6 @@ def sample_check(
 def can_sample(engine: object) -> bool:
     """Whether `engine` can run sample checks: it has `sandbox` and `stage`."""
     return callable(getattr(engine, "sandbox", None)) and callable(getattr(engine, "stage", None))
-
-
-def tables_read(sql: str | None, dialect: str) -> set[str]:
-    """Names of the tables a statement reads (CTE names excluded); empty when it does not parse."""
-    if not sql:
-        return set()
-    try:
-        tree = sqlglot.parse_one(sql, read=dialect)
-    except sqlglot.errors.SqlglotError:
-        return set()
-    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    return {t.name for t in tree.find_all(exp.Table) if t.name and t.name.lower() not in ctes}
 
 
 def _run(
