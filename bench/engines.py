@@ -61,7 +61,7 @@ def _spark(stack: ExitStack, directory: Path) -> str | None:
         directory / "mapforge.yml", "spark", spark_target(directory, "retail", hive=True)
     )
     with open_project(directory) as project:
-        engine = api.target_engine(project, "spark")
+        engine = project.engine("spark")
         copy_tables(directory / "warehouse.duckdb", engine, SOURCES, directory / "spark-sources")
     api_plan(directory, "spark")
     return "spark"
@@ -99,7 +99,7 @@ def _tables(
     directory: Path, target: str | None, names: list[str]
 ) -> dict[str, list[tuple[Any, ...]]]:
     with open_project(directory) as project:
-        engine = api.target_engine(project, target)
+        engine = project.engine(target)
         return {name: normalized_rows(engine, name) for name in names}
 
 

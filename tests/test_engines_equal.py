@@ -36,7 +36,7 @@ def both(tmp_path_factory: pytest.TempPathFactory, pg_cluster: Any) -> tuple[Pat
 
 
 def _rows(project: Project, target: str | None, table: str) -> list[tuple[Any, ...]]:
-    return normalized_rows(api.target_engine(project, target), table)
+    return normalized_rows(project.engine(target), table)
 
 
 def test_every_target_has_the_same_rows_on_both_engines(both: tuple[Path, PlanResult]) -> None:
@@ -52,7 +52,7 @@ def test_every_target_has_the_same_rows_on_both_engines(both: tuple[Path, PlanRe
 def test_the_comparison_sees_a_difference(both: tuple[Path, PlanResult]) -> None:
     directory, _ = both
     with open_project(directory) as pg, open_project(directory) as duck:
-        api.target_engine(pg, "pg").execute(
+        pg.engine("pg").execute(
             "update fct_customer_ltv set lifetime_value = lifetime_value + 0.01 where customer_id = (select min(customer_id) from fct_customer_ltv)"
         )
         assert _rows(duck, None, "fct_customer_ltv") != _rows(pg, "pg", "fct_customer_ltv")

@@ -55,7 +55,7 @@ def retail(
     with open_project(directory) as project:
         assert api.run(project).ok  # the default engine: DuckDB
     with _on_session(directory, spark_session) as project:
-        spark = api.target_engine(project, "spark")
+        spark = project.engine("spark")
         copy_tables(directory / "warehouse.duckdb", spark, SOURCES, directory / "spark-sources")
     with _on_session(directory, spark_session) as project:
         planned = api.plan(project, target="spark")
@@ -108,8 +108,8 @@ def test_every_target_has_the_same_rows_on_spark_and_duckdb(
     directory, _ = retail
     with open_project(directory) as duck, _on_session(directory, spark_session) as spark:
         for table in sorted(_targets(directory)):
-            on_duckdb = normalized_rows(api.target_engine(duck, None), table)
-            on_spark = normalized_rows(api.target_engine(spark, "spark"), table)
+            on_duckdb = normalized_rows(duck.engine(None), table)
+            on_spark = normalized_rows(spark.engine("spark"), table)
             assert on_duckdb, table
             assert on_spark == on_duckdb, table
 
@@ -127,4 +127,4 @@ def test_the_comparison_sees_a_changed_value(
         )
         changed = normalized_rows(duck, "fct_customer_ltv")
     with _on_session(directory, spark_session) as project:
-        assert normalized_rows(api.target_engine(project, "spark"), "fct_customer_ltv") != changed
+        assert normalized_rows(project.engine("spark"), "fct_customer_ltv") != changed

@@ -11,7 +11,6 @@ from mapforge import lock as lockfile
 from mapforge.catalog.compose import declared_slice, planning_catalog
 from mapforge.catalog.model import Catalog
 from mapforge.cost import PlanEstimate, estimate_plan
-from mapforge.engines import Engine
 from mapforge.errors import LockError
 from mapforge.generate.attempt import LLMSettings
 from mapforge.generate.batch import BatchIn, BatchOut, apply_batch, pending_targets, write_batch
@@ -61,7 +60,7 @@ def spec_dag(project: Project) -> DAG:
 
 def check(project: Project) -> CheckResult:
     """Validate the mapping against the live catalog; no model is called."""
-    catalog = target_engine(project, None).catalog()
+    catalog = project.engine().catalog()
     findings = check_mapping(project.spec, catalog)
     lock = lockfile.read(project.dir)
     questions = {
@@ -120,7 +119,7 @@ def planner_for(
     byte-identical to a live plan's.
     """
     spec = project.spec
-    engine = target_engine(project, target)
+    engine = project.engine(target)
     catalog = planning_catalog(engine.catalog(), spec)
     chosen = select_nodes(spec_dag(project), select) if select else None
     lock_name = _lock_name(project, target)
@@ -202,7 +201,7 @@ def run(
         spec = project.spec
         lock_name = _lock_name(project, target)
         lock = read_lock(project.dir, lock_name)
-        engine = target_engine(project, target)
+        engine = project.engine(target)
         _require_fresh(
             project, lock, planning_catalog(engine.catalog(), spec), lock_file(lock_name)
         )
@@ -260,11 +259,6 @@ def _not_runnable(name: str, lock: Lock) -> TargetResult:
         else "its lock entry failed validation (see `mapforge plan`)"
     )
     return TargetResult(name, RunStatus.ERROR, message=f"not run: {why}")
-
-
-def target_engine(project: Project, target: str | None) -> Engine:
-    """The project's engine for `target` (None: the default engine of mapforge.yml)."""
-    return project.engine(target)
 
 
 def _lock_name(project: Project, target: str | None) -> str | None:
