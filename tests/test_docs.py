@@ -56,3 +56,11 @@ def test_every_readme_engine_example_is_valid(tmp_path: Path) -> None:
     (tmp_path / "mapforge.yml").write_text(example)
     cfg = load_config(tmp_path, env={})
     assert sorted(cfg.targets) == ["dev", "pg", "spark"] and cfg.engine_for("pg").type == "postgres"
+
+
+def test_every_mapping_column_is_in_the_readme_table() -> None:
+    from mapforge.mapping.columns import ALIASES
+
+    table = README[README.index("## The mapping document") : README.index("### Rule grammar")]
+    missing = [field for field in ALIASES if f"| `{field}` |" not in table]
+    assert not missing, f"mapping columns not documented in README.md: {missing}"
