@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from mapforge import api
 from mapforge.cli import app
 from mapforge.errors import BudgetExceeded
-from mapforge.llm import LEDGER_FILE, Gateway, Ledger, LedgerRow, OpenAIProvider
+from mapforge.llm import LEDGER_FILE, Gateway, Ledger, LedgerRow
+from mapforge.llm.openai_provider import OpenAIProvider
 from mapforge.llm.provider import CompletionRequest, Message
 from mapforge.lock import LOCK_FILE, loads
 from mapforge.project import open_project

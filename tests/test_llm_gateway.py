@@ -11,7 +11,8 @@ import pytest
 
 from mapforge.config import LLMConfig
 from mapforge.errors import BudgetExceeded, ProviderError
-from mapforge.llm import ExactCache, Gateway, LazyGateway, Ledger, OpenAIProvider
+from mapforge.llm import ExactCache, Gateway, LazyGateway, Ledger
+from mapforge.llm.openai_provider import OpenAIProvider
 from mapforge.llm.provider import CompletionRequest, Message
 from mapforge.testing import FakeLLMServer
 

@@ -8,8 +8,9 @@ import pytest
 
 from mapforge.config import LLMConfig
 from mapforge.errors import ConfigError, ProviderError
-from mapforge.llm import OpenAIProvider, make_provider
+from mapforge.llm import make_provider
 from mapforge.llm.anthropic_provider import AnthropicProvider
+from mapforge.llm.openai_provider import OpenAIProvider
 from mapforge.llm.provider import CompletionRequest, Message, TransientProviderError
 from mapforge.testing import FakeLLMServer
 

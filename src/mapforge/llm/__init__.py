@@ -1,8 +1,8 @@
 """The model layer: providers behind one protocol, and the Gateway every call goes through.
 
 A new vendor is one module with a class satisfying `Provider`, registered in PROVIDERS and
-`make_provider`. `anthropic` is an optional extra, so AnthropicProvider is imported from
-`mapforge.llm.anthropic_provider`, not from here.
+`make_provider`. Providers are imported there, on first use: the SDKs are slow to import
+(and `anthropic` is an optional extra), and most commands never call a model.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from mapforge.llm.cache import ExactCache, cache_key
 from mapforge.llm.gateway import Gateway, estimate_tokens
 from mapforge.llm.lazy import LazyGateway
 from mapforge.llm.ledger import PRICES, Ledger, LedgerRow, cost_usd, price_for
-from mapforge.llm.openai_provider import OpenAIProvider
 from mapforge.llm.provider import (
     Completion,
     CompletionRequest,
@@ -37,7 +36,6 @@ __all__ = [
     "Ledger",
     "LedgerRow",
     "Message",
-    "OpenAIProvider",
     "Provider",
     "TokenBucket",
     "TransientProviderError",
@@ -57,6 +55,9 @@ LEDGER_FILE = "ledger.sqlite"
 def make_provider(cfg: LLMConfig) -> Provider:
     """The provider named by `llm.provider` in mapforge.yml."""
     if cfg.provider == "openai":
+        # the SDK takes a second to import: only commands that call a model pay for it
+        from mapforge.llm.openai_provider import OpenAIProvider
+
         return OpenAIProvider(
             model=cfg.model,
             base_url=cfg.base_url,
