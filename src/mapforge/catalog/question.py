@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from mapforge.catalog.budget import Pick, pack
+from mapforge.catalog.budget import Pick
 from mapforge.catalog.index import SchemaIndex
 from mapforge.catalog.lexical import tokenize
 from mapforge.catalog.model import Catalog
-from mapforge.catalog.retrieval import Slice
-from mapforge.errors import CatalogError
+from mapforge.catalog.retrieval import Slice, checked_index, packed_slice
 
 MAX_TABLES = 4  # tables a question is about, shown whole
 MAX_NEIGHBOURS = 4  # FK neighbours added for joins, pruned
@@ -31,7 +30,7 @@ def select_for_question(
     question: str, catalog: Catalog, max_tokens: int, *, index: SchemaIndex | None = None
 ) -> Slice:
     """The tables and columns a question needs, within `max_tokens` (estimated)."""
-    index = _checked(index, catalog)
+    index = checked_index(index, catalog)
     words = tokenize(question)
     chosen = _best_tables(index, words, question)
     if not chosen:
@@ -42,18 +41,7 @@ def select_for_question(
     joins = index.graph.join_columns(set(chosen) | set(neighbours))
     picks = [_pick(index, k, words, joins[k], declared=True) for k in chosen]
     picks += [_pick(index, k, words, joins[k], declared=False) for k in neighbours]
-    packed = pack(picks, max_tokens)
-    kept = {t.name.lower() for t in packed.tables}
-    reasons = {p.name: p.reason for p in picks if p.name.lower() in kept}
-    return Slice(Catalog.of(packed.tables, catalog.dialect), packed.notes, packed.tokens, reasons)
-
-
-def _checked(index: SchemaIndex | None, catalog: Catalog) -> SchemaIndex:
-    if index is None:
-        return SchemaIndex.build(catalog)
-    if index.catalog is not catalog and index.catalog.fingerprint() != catalog.fingerprint():
-        raise CatalogError("the schema index was built for another catalog", hint="rebuild it")
-    return index
+    return packed_slice(picks, max_tokens, catalog.dialect)
 
 
 def _best_tables(index: SchemaIndex, words: tuple[str, ...], question: str) -> list[str]:

@@ -54,24 +54,30 @@ def select_slice(
     target: Target, catalog: Catalog, max_tokens: int, *, index: SchemaIndex | None = None
 ) -> Slice:
     """The tables and columns a target's prompt needs, within `max_tokens` (estimated)."""
-    index = _checked(index, catalog)
+    index = checked_index(index, catalog)
     focus = focus_of(target)
     declared = _declared(target, catalog)
     found = _retrieve(index, focus, declared)
     picks = _picks(index, focus, declared, found)
-    packed = pack(picks, max_tokens)
-    kept = {t.name.lower() for t in packed.tables}
-    reasons = {p.name: p.reason for p in picks if p.name.lower() in kept}
-    return Slice(Catalog.of(packed.tables, catalog.dialect), packed.notes, packed.tokens, reasons)
+    return packed_slice(picks, max_tokens, catalog.dialect)
 
 
-def _checked(index: SchemaIndex | None, catalog: Catalog) -> SchemaIndex:
+def checked_index(index: SchemaIndex | None, catalog: Catalog) -> SchemaIndex:
+    """`index` if it was built for `catalog` (a new one when None); CatalogError otherwise."""
     if index is None:
         return SchemaIndex.build(catalog)
     # identity first: fingerprinting thousands of tables on every call would undo the index
     if index.catalog is not catalog and index.catalog.fingerprint() != catalog.fingerprint():
         raise CatalogError("the schema index was built for another catalog", hint="rebuild it")
     return index
+
+
+def packed_slice(picks: list[Pick], max_tokens: int, dialect: str) -> Slice:
+    """Fit the picked tables into `max_tokens`; the Slice keeps why each kept table is in."""
+    packed = pack(picks, max_tokens)
+    kept = {t.name.lower() for t in packed.tables}
+    reasons = {p.name: p.reason for p in picks if p.name.lower() in kept}
+    return Slice(Catalog.of(packed.tables, dialect), packed.notes, packed.tokens, reasons)
 
 
 def _declared(target: Target, catalog: Catalog) -> list[str]:

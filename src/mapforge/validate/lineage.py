@@ -115,7 +115,7 @@ class Lineage:
 
     def column(self, column: exp.Column, scope: Scope, seen: frozenset[int] = frozenset()) -> Reads:
         """The catalog columns behind one column reference seen from `scope`."""
-        source = _source(column, scope)
+        source = column_source(column, scope)
         if source is None:
             return UNKNOWN
         if isinstance(source, Scope):
@@ -178,7 +178,8 @@ def _qualified(query: Query) -> exp.Expr | None:
     return None
 
 
-def _source(column: exp.Column, scope: Scope) -> exp.Table | Scope | None:
+def column_source(column: exp.Column, scope: Scope) -> exp.Table | Scope | None:
+    """The table or scope a column reads from: by its qualifier, or the only source in scope."""
     qualifier = column.table.lower()
     for current in chain(scope):
         sources = selected(current)

@@ -19,9 +19,8 @@ from decimal import Decimal, InvalidOperation
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
-from mapforge.validate.lineage import Lineage
+from mapforge.validate.lineage import Lineage, column_source
 from mapforge.validate.outputs import leaf_selects, output_name
-from mapforge.validate.sources import chain, selected
 
 _CLAUSES = ("where", "having", "qualify")
 _FLIP = {exp.GT: exp.LTE, exp.GTE: exp.LT, exp.LT: exp.GTE, exp.LTE: exp.GT}
@@ -86,7 +85,7 @@ def _filters(scope: Scope | None) -> tuple[exp.Expr, ...]:
 def _computed_by(lineage: Lineage, column: exp.Column) -> list[tuple[exp.Expr, Scope]]:
     """The projections of a CTE or derived table that a column reference reads."""
     scope = lineage.scope_of(column)
-    source = _source(column, scope) if scope is not None else None
+    source = column_source(column, scope) if scope is not None else None
     if not isinstance(source, Scope):
         return []
     branches = source.set_operation_scopes or [source]
@@ -97,17 +96,6 @@ def _computed_by(lineage: Lineage, column: exp.Column) -> list[tuple[exp.Expr, S
             match = [p for p in select.selects if p.alias_or_name.lower() == column.name.lower()]
             found += [(p, branch) for p in match]
     return found
-
-
-def _source(column: exp.Column, scope: Scope) -> object:
-    qualifier = column.table.lower()
-    for current in chain(scope):
-        sources = selected(current)
-        if qualifier and qualifier in sources:
-            return sources[qualifier]
-        if not qualifier and len(sources) == 1:
-            return next(iter(sources.values()))
-    return None
 
 
 # -- facts about nodes ----------------------------------------------------------------------
