@@ -23,6 +23,8 @@ def test_cell_text_parses_to_options() -> None:
     }
     options = Options.from_config(parse_load_options("track=a, b; hard-deletes=close"))
     assert options.track == ("a", "b") and options.hard_deletes == "close"
+    assert Options.from_config(parse_load_options("partition-by=region")).partition_by == "region"
+    assert Options.from_config({}).partition_by is None
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,9 @@ def test_cell_text_parses_to_options() -> None:
             "strategy='upsert' is not one of merge, delete\\+insert",
         ),
         ({"watermark": "nope"}, Load.MERGE, "watermark: nope is not a column"),
+        ({"partition_by": "nope"}, Load.INCREMENTAL, "partition_by: nope is not a column"),
+        ({"partition_by": "a, updated_at"}, Load.MERGE, "partition_by of .* takes one column"),
+        ({"partition_by": "a"}, Load.SCD2, "'partition_by' applies to incremental or merge"),
     ],
 )
 def test_bad_options_are_refused(config: dict[str, str], load: Load, message: str) -> None:
@@ -81,3 +86,18 @@ def test_options_do_not_change_the_fingerprint(tmp_path: Path) -> None:
     plain = load_spec([path], base_dir=tmp_path).targets[0].fingerprint()
     path.write_text(text.format(config="    config: {strategy: delete+insert}\n"))
     assert load_spec([path], base_dir=tmp_path).targets[0].fingerprint() == plain
+
+
+def test_partition_by_of_an_unknown_column_names_the_target(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "Target Table,Target Column,Target Type,Source Table,Source Column,Key,Load,Load Options\n"
+        "orders,id,INTEGER,s,id,Y,incremental,partition_by=regoin\n"
+        "orders,region,TEXT,s,region,,,\n"
+    )
+    with pytest.raises(
+        MappingError, match="partition_by: regoin is not a column of target 'orders'"
+    ):
+        load_spec([path], base_dir=tmp_path)
+    path.write_text(path.read_text().replace("regoin", "region"))
+    assert load_spec([path], base_dir=tmp_path).targets[0].config == {"partition_by": "region"}

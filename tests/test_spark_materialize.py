@@ -15,16 +15,17 @@ from mapforge.pipeline.materialize import Build, Options, materialize
 T1 = datetime(2024, 1, 1)
 T2 = datetime(2024, 2, 1)
 SELECT = "select id, name, updated_at from src"
+TABLES = ("src", "tgt", "psrc")
 
 
 @pytest.fixture
 def engine(spark_session: Any) -> Iterator[SparkEngine]:
     engine = SparkEngine(session=spark_session, schema="mf_materialize")
-    for name in ("src", "tgt"):
+    for name in TABLES:
         engine.execute(f"drop table if exists {name}")
     _source(engine, "(1, 'a', 1), (2, 'b', 1), (3, 'c', 2)")
     yield engine
-    for name in ("src", "tgt"):
+    for name in TABLES:
         engine.execute(f"drop table if exists {name}")
     engine.close()
 
@@ -85,3 +86,105 @@ def test_scd2_versions_changes_and_closes_deletes(engine: SparkEngine) -> None:
         key=repr,
     )
     assert materialize(engine, build("scd2", as_of=T2, hard_deletes="close")) == 0  # idempotent
+
+
+# -- partition_by: only the partitions an increment touches are rewritten -------------------
+
+PSELECT = "select id, region, name, updated_at from psrc"
+
+
+def _psource(engine: SparkEngine, values: str) -> None:
+    engine.execute("drop table if exists psrc")
+    engine.execute(
+        "create table psrc using parquet as select * from values "
+        f"{values} as v(id, region, name, updated_at)"
+    )
+
+
+def pbuild(**options: str) -> Build:
+    config = {"partition_by": "region", **options}
+    return Build(
+        "tgt", PSELECT, "incremental", as_of=T1, key=("id",), options=Options.from_config(config)
+    )
+
+
+def files(engine: SparkEngine) -> dict[str, set[str]]:
+    """The parquet files each partition's rows are read from."""
+    found: dict[str, set[str]] = {}
+    for region, path in engine.query("select region, input_file_name() from tgt").rows:
+        found.setdefault(region, set()).add(path)
+    return found
+
+
+@pytest.mark.parametrize("watermark", ["updated_at", ""])
+def test_partitioned_incremental_rewrites_only_touched_partitions(
+    engine: SparkEngine, watermark: str
+) -> None:
+    _psource(engine, "(1, 'eu', 'a', 1), (2, 'eu', 'b', 1), (3, 'us', 'c', 1), (4, 'apac', 'd', 0)")
+    b = pbuild(watermark=watermark)
+    assert materialize(engine, b) == 4
+    assert engine.partition_columns("tgt") == ["region"]
+    assert engine.query("select * from tgt limit 0").columns == [
+        "id",
+        "name",
+        "updated_at",
+        "region",
+    ]
+    before = files(engine)
+    # 3 changes in us, 5 is new in latam, 2 moves from eu to us, apac (below the mark) stays
+    _psource(
+        engine,
+        "(1, 'eu', 'a', 1), (2, 'us', 'b', 2), (3, 'us', 'C', 2), (4, 'apac', 'd', 0), "
+        "(5, 'latam', 'e', 2)",
+    )
+    assert materialize(engine, b) == (4 if watermark else 3)  # >= the mark re-reads key 1
+    expected = [
+        (1, "a", 1, "eu"),
+        (2, "b", 2, "us"),
+        (3, "C", 2, "us"),
+        (4, "d", 0, "apac"),
+        (5, "e", 2, "latam"),
+    ]
+    assert rows(engine) == sorted(expected, key=repr)  # key 2 left its old partition
+    after = files(engine)
+    assert after["apac"] == before["apac"]  # not rewritten
+    assert after["eu"].isdisjoint(before["eu"]) and after["us"].isdisjoint(before["us"])
+    # re-applying changes nothing (with a watermark it re-reads, and rewrites, the top rows)
+    assert materialize(engine, b) == (3 if watermark else 0)
+    assert rows(engine) == sorted(expected, key=repr)
+    assert files(engine)["apac"] == before["apac"] and files(engine)["eu"] == after["eu"]
+    assert engine.session.conf.get("spark.sql.sources.partitionOverwriteMode", None) is None
+    # the only key of apac moves to us: apac is emptied, not left holding the old copy
+    _psource(
+        engine,
+        "(1, 'eu', 'a', 1), (2, 'us', 'b', 2), (3, 'us', 'C', 2), (4, 'us', 'd', 3), "
+        "(5, 'latam', 'e', 2)",
+    )
+    materialize(engine, b)
+    assert rows(engine) == sorted([*expected[:3], (4, "d", 3, "us"), expected[4]], key=repr)
+    assert "apac" not in files(engine)
+    assert not engine.query("show tables like '__mapforge*'").rows  # staging dropped
+
+
+def test_partition_by_on_an_unpartitioned_table_asks_for_a_full_refresh(
+    engine: SparkEngine,
+) -> None:
+    _psource(engine, "(1, 'eu', 'a', 1)")
+    plain = Build("tgt", PSELECT, "incremental", as_of=T1, key=("id",))
+    materialize(engine, plain)
+    with pytest.raises(PipelineError, match="partitioned by nothing, not partition_by=region"):
+        materialize(engine, pbuild())
+    full = Build(
+        "tgt",
+        PSELECT,
+        "incremental",
+        as_of=T1,
+        key=("id",),
+        options=pbuild().options,
+        full_refresh=True,
+    )
+    assert materialize(engine, full) == 1 and engine.partition_columns("tgt") == ["region"]
+    # rebuilding a partitioned table keeps every partition (the rename re-points them)
+    _psource(engine, "(1, 'eu', 'a', 1), (2, 'us', 'b', 1)")
+    assert materialize(engine, full) == 2
+    assert rows(engine) == [(1, "a", 1, "eu"), (2, "b", 1, "us")]

@@ -132,3 +132,22 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class Partitioned(Protocol):
+    """What an engine with `supports_partitions = True` adds (Spark); not part of Engine.
+
+    Callers check `getattr(engine, "supports_partitions", False)` before using it.
+    """
+
+    def build_table(self, name: str, select_sql: str, partition_by: str | None = None) -> int:
+        """Engine.build_table, the table partitioned by `partition_by` when given."""
+        ...
+
+    def partition_columns(self, name: str) -> list[str]:
+        """The columns table `name` is partitioned by (empty: not partitioned)."""
+        ...
+
+    def overwrite_partitions(self, name: str, select_sql: str, partition_by: str) -> int:
+        """Replace only the partitions of `name` that `select_sql`'s rows fall in."""
+        ...

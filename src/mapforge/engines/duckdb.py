@@ -43,6 +43,7 @@ class DuckDBEngine(ClosingContext):
     dialect = "duckdb"
     supports_transactions = True
     supports_merge = True
+    supports_partitions = False  # partition_by is a Spark option (see engines/spark.py)
     enforces_keys = True  # PRIMARY KEY / NOT NULL are checked on every write
     # Cursors of one connection run statements in parallel, each in its own transaction.
     supports_parallel = True

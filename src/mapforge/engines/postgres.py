@@ -60,6 +60,7 @@ class PostgresEngine(ClosingContext):
     dialect = "postgres"
     supports_transactions = True
     supports_merge = True  # MERGE exists since PostgreSQL 15
+    supports_partitions = False  # partition_by is a Spark option (see engines/spark.py)
     enforces_keys = True  # PRIMARY KEY / NOT NULL are checked on every write
     supports_parallel = True  # worker() opens its own connection: a server session each
 

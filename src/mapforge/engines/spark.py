@@ -58,6 +58,8 @@ _LOCAL_DEFAULTS = {
     "spark.sql.shuffle.partitions": "2",
 }
 
+_OVERWRITE_MODE = "spark.sql.sources.partitionOverwriteMode"
+
 _EXPLAIN_FAILED = "Error occurred during query planning"
 
 
@@ -68,6 +70,8 @@ class SparkEngine(ClosingContext):
     dialect = "spark"
     supports_transactions = False
     supports_merge = False  # MERGE INTO needs Delta/Iceberg tables; targets are parquet
+    # build_table(partition_by=...) and overwrite_partitions: parquet `PARTITIONED BY` tables
+    supports_partitions = True
     enforces_keys = False  # no PRIMARY KEY constraints at all
     # One SparkContext runs jobs from many threads; worker() sessions keep temp views apart.
     supports_parallel = True
@@ -154,20 +158,53 @@ class SparkEngine(ClosingContext):
             if plan.startswith(_EXPLAIN_FAILED):
                 self._analysis_error(sql, plan)
 
-    def build_table(self, name: str, select_sql: str) -> int:
-        """Write a parquet staging table, then rename it over `name` (see the module doc)."""
+    def build_table(self, name: str, select_sql: str, partition_by: str | None = None) -> int:
+        """Write a parquet staging table, then rename it over `name` (see the module doc).
+
+        With `partition_by` the table is `PARTITIONED BY` that column, which Spark then lists
+        last among the table's columns (see _swap_in for renaming partitioned tables).
+        """
         staging = f"{INTERNAL_PREFIX}tmp_{name}"
         self._drop(staging)  # a crashed run's leftover
         try:
-            self._run(
-                f"create table {self._ref(staging)} using parquet as {strip_statement(select_sql)}",
-                shown=select_sql,
-            )
+            self._create_parquet(staging, select_sql, partition_by)
             rows = self.row_count(staging)
             self._swap_in(staging, name, "table")
         except EngineError:
             self._discard(staging)
             raise
+        return rows
+
+    def partition_columns(self, name: str) -> list[str]:
+        """The columns table `name` is partitioned by, in order (empty: not partitioned)."""
+        try:
+            columns = self._spark.catalog.listColumns(self._ref(name))
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, None) from err
+        return [c.name for c in columns if c.isPartition]
+
+    def overwrite_partitions(self, name: str, select_sql: str, partition_by: str) -> int:
+        """Replace the partitions of `name` that `select_sql`'s rows fall in; returns its rows.
+
+        The rows are written to a parquet staging table first: Spark refuses an INSERT
+        OVERWRITE of a table the query reads, and the SELECT usually reads the old partitions.
+        `partitionOverwriteMode=dynamic` (for this statement, then restored) makes the INSERT
+        OVERWRITE replace only the partitions its rows fall in. Each partition is swapped
+        when the job commits; the others' files are not touched.
+        """
+        staging = f"{INTERNAL_PREFIX}parts_{name}"
+        self._drop(staging)
+        try:
+            self._create_parquet(staging, select_sql, None)
+            rows = self.row_count(staging)
+            if rows:
+                with self._conf(_OVERWRITE_MODE, "dynamic"):
+                    self._run(
+                        f"insert overwrite table {self._ref(name)} "
+                        f"partition ({quote(partition_by)}) select * from {self._ref(staging)}"
+                    )
+        finally:
+            self._discard(staging)
         return rows
 
     def build_view(self, name: str, select_sql: str) -> None:
@@ -255,6 +292,28 @@ class SparkEngine(ClosingContext):
     def _ref(self, name: str) -> str:
         return f"{quote(self.schema)}.{quote(name)}"
 
+    def _create_parquet(self, name: str, select_sql: str, partition_by: str | None) -> None:
+        partitioned = f" partitioned by ({quote(partition_by)})" if partition_by else ""
+        self._run(
+            f"create table {self._ref(name)} using parquet{partitioned} "
+            f"as {strip_statement(select_sql)}",
+            shown=select_sql,
+        )
+
+    @contextmanager
+    def _conf(self, key: str, value: str) -> Iterator[None]:
+        """Set a session SQL setting for the block, then restore (or unset) the old value."""
+        conf = self._spark.conf
+        previous = conf.get(key, None)
+        conf.set(key, value)
+        try:
+            yield
+        finally:
+            if previous is None:
+                conf.unset(key)
+            else:
+                conf.set(key, previous)
+
     def _kind(self, name: str) -> str | None:
         ref = self._ref(name)
         try:
@@ -276,21 +335,33 @@ class SparkEngine(ClosingContext):
             self._drop(name)
 
     def _swap_in(self, staging: str, name: str, staging_kind: str) -> None:
-        """Rename `staging` to `name`, the old object set aside until the rename succeeded."""
+        """Rename `staging` to `name`, the old object set aside until the rename succeeded.
+
+        A rename leaves a partitioned table's partitions at their old location in the
+        catalog; dropping the old table would then delete the new one's partition
+        directories. Each renamed partitioned table's partitions are re-pointed at once.
+        """
         old = f"{INTERNAL_PREFIX}old_{name}"
         kind = self._kind(name)
+        old_parts = kind == "table" and bool(self.partition_columns(name))
+        new_parts = staging_kind == "table" and bool(self.partition_columns(staging))
         self._drop(old)
         if kind is not None:
-            self._run(f"alter {kind} {self._ref(name)} rename to {self._ref(old)}")
+            self._rename(kind, name, old, old_parts)
         try:
-            self._run(f"alter {staging_kind} {self._ref(staging)} rename to {self._ref(name)}")
+            self._rename(staging_kind, staging, name, new_parts)
         except EngineError:
             if kind is not None:
                 with suppress(EngineError):
-                    self._run(f"alter {kind} {self._ref(old)} rename to {self._ref(name)}")
+                    self._rename(kind, old, name, old_parts)
             raise
         if kind is not None:
             self._run(f"drop {kind} {self._ref(old)}")
+
+    def _rename(self, kind: str, source: str, target: str, partitioned: bool) -> None:
+        self._run(f"alter {kind} {self._ref(source)} rename to {self._ref(target)}")
+        if partitioned:  # re-point the partitions at the renamed directory
+            self._run(f"alter table {self._ref(target)} recover partitions")
 
     @contextmanager
     def _temp_views(self, views: Sequence[tuple[str, str]]) -> Iterator[None]:

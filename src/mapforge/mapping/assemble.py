@@ -174,7 +174,11 @@ def _check_options(target: Target, rows: Sequence[Row]) -> None:
     row = next((r for r in rows if r.text("config")), None)
     if row is not None:
         names = [c.name for c in target.columns]
-        cell(row, "config", lambda _: check_load_options(target.config, target.load, names))
+        cell(
+            row,
+            "config",
+            lambda _: check_load_options(target.config, target.load, names, target.name),
+        )
 
 
 def _check_keyed(target: Target, first: Row) -> None:

@@ -11,6 +11,8 @@ lines; yaml writes a mapping:
 | watermark    | incremental, merge | a target column; only rows with watermark >= the        |
 |              |                    | target's max(watermark) are read (default: compare all) |
 | strategy     | incremental, merge | `merge` (default) or `delete+insert`                    |
+| partition_by | incremental, merge | one target column: on Spark the table is partitioned by |
+|              |                    | it and an apply rewrites only the partitions it touches |
 | track        | scd2               | columns whose change opens a new version, comma-        |
 |              |                    | separated (default: every non-key column)               |
 | hard_deletes | scd2               | `ignore` (default) or `close`: a key gone from the      |
@@ -34,12 +36,13 @@ INCREMENTAL = frozenset({Load.INCREMENTAL, Load.MERGE})
 OPTIONS: dict[str, frozenset[Load]] = {
     "watermark": INCREMENTAL,
     "strategy": INCREMENTAL,
+    "partition_by": INCREMENTAL,
     "track": frozenset({Load.SCD2}),
     "hard_deletes": frozenset({Load.SCD2}),
     "valid_from": frozenset({Load.SCD2}),
 }
 CHOICES = {"strategy": ("merge", "delete+insert"), "hard_deletes": ("ignore", "close")}
-COLUMN_OPTIONS = ("watermark", "track", "valid_from")
+COLUMN_OPTIONS = ("watermark", "partition_by", "track", "valid_from")
 
 
 def parse_load_options(text: str) -> dict[str, str]:
@@ -56,9 +59,12 @@ def parse_load_options(text: str) -> dict[str, str]:
     return options
 
 
-def check_load_options(options: dict[str, str], load: Load, columns: Iterable[str]) -> None:
+def check_load_options(
+    options: dict[str, str], load: Load, columns: Iterable[str], target: str | None = None
+) -> None:
     """Raise CellError for an unknown key, a key of another load, a bad choice or column."""
     names = {c.lower() for c in columns}
+    of = f"target {target!r}" if target else "this target"
     for key, value in options.items():
         if key not in OPTIONS:
             close = difflib.get_close_matches(key, list(OPTIONS), n=1)
@@ -74,9 +80,9 @@ def check_load_options(options: dict[str, str], load: Load, columns: Iterable[st
         if key in COLUMN_OPTIONS:
             unknown = [c for c in split_columns(value) if c.lower() not in names]
             if unknown:
-                raise CellError(
-                    f"load option {key}: {', '.join(unknown)} is not a column of this target"
-                )
+                raise CellError(f"load option {key}: {', '.join(unknown)} is not a column of {of}")
+            if key == "partition_by" and len(split_columns(value)) > 1:
+                raise CellError(f"load option {key} of {of} takes one column, not {value!r}")
 
 
 def split_columns(value: str) -> list[str]:

@@ -17,6 +17,10 @@ DELETE or MERGE and the INSERT all see the values as the table will store them. 
 fingerprint of a verified table (`Build.verified_fingerprint`), the apply also proves the key
 by construction (pipeline/proof.py): fingerprint before, apply, fingerprint after, all in the
 one transaction.
+
+With `partition_by` on an engine that has partitions (Spark), the first build partitions the
+table by that column and an apply rewrites only the partitions the increment touches (see
+rebuild.partitions); other engines ignore the option.
 """
 
 from __future__ import annotations
@@ -53,15 +57,24 @@ from mapforge.pipeline.proof import fingerprint
 
 def incremental(engine: Engine, build: Build) -> Applied:
     """First run or --full-refresh: build the table; later stage, check keys, apply, atomically."""
+    partition = rebuild.partition_column(engine, build)
     if build.full_refresh or not engine.table_exists(build.name):
+        if partition is not None:  # only engines with supports_partitions take the argument
+            built = rebuild.build_partitioned(engine, build.name, build.sql, partition)
+            return Applied(built, rebuilt=True)
         return Applied(engine.build_table(build.name, build.sql), rebuilt=True)
     columns = columns_of(engine, build.name)
-    require_same_columns(build.name, columns, columns_of(engine, source(build.sql, engine)))
+    selected = columns_of(engine, source(build.sql, engine))
+    if partition is not None:  # the table lists its partition column last
+        rebuild.require_partitioned(engine, build.name, partition)
+        selected = rebuild.partition_last(selected, partition)
+    require_same_columns(build.name, columns, selected)
     stage = staging(build.name, "stage")
     if not engine.supports_transactions:  # no atomic DML: compute the new table, swap it in
-        return Applied(
-            rebuild.incremental(engine, build, columns, stage, increment(engine, build, columns))
-        )
+        new = increment(engine, build, columns)
+        if partition is not None:  # ... or only the partitions the increment touches
+            return Applied(rebuild.partitions(engine, build, columns, stage, new, partition))
+        return Applied(rebuild.incremental(engine, build, columns, stage, new))
     proving = build.verified_fingerprint is not None and bool(build.key)
     with engine.transaction():
         before = fingerprint(engine, build.name, build.key) if proving else None

@@ -4,16 +4,21 @@ Such an engine can neither DELETE/UPDATE in place nor make several statements at
 the new state of the table is computed as one SELECT over the old table and the increment,
 and written with `engine.build_table` (build under a staging name, swap in). The increment
 and the changes are TEMP views: evaluated inside that one build, against the old table.
+
+A table partitioned by the `partition_by` option is not rebuilt: only the partitions the
+increment touches are computed and written over (engine.overwrite_partitions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import cast
 
 from sqlglot import exp
 
-from mapforge.engines.base import Engine
+from mapforge.engines.base import Engine, Partitioned
+from mapforge.errors import PipelineError
 from mapforge.pipeline.materialize.build import Build
 from mapforge.pipeline.materialize.keys import check_keys
 from mapforge.pipeline.materialize.sql import (
@@ -23,6 +28,7 @@ from mapforge.pipeline.materialize.sql import (
     render,
     run,
     select_from,
+    staging,
     table,
     timestamp,
 )
@@ -61,6 +67,93 @@ def incremental(
             kept = select_from(columns, table(build.name), build.name).where(exp.not_(replaced))
             fresh = select_from(columns, table(stage), stage)
             engine.build_table(build.name, render(exp.union(kept, fresh, distinct=False), engine))
+    return applied
+
+
+def partition_column(engine: Engine, build: Build) -> str | None:
+    """The `partition_by` column where the engine partitions tables, else None (ignored)."""
+    if not getattr(engine, "supports_partitions", False):
+        return None
+    return build.options.partition_by
+
+
+def build_partitioned(engine: Engine, name: str, sql: str, partition: str) -> int:
+    """engine.build_table with PARTITIONED BY, on an engine with supports_partitions."""
+    return cast(Partitioned, engine).build_table(name, sql, partition_by=partition)
+
+
+def require_partitioned(engine: Engine, name: str, partition: str) -> None:
+    """Raise PipelineError unless table `name` is partitioned by `partition` alone."""
+    actual = cast(Partitioned, engine).partition_columns(name)
+    if [c.lower() for c in actual] != [partition.lower()]:
+        shown = ", ".join(actual) or "nothing"
+        raise PipelineError(
+            f"{name}: the table is partitioned by {shown}, not partition_by={partition}",
+            hint=f"rebuild it with `mapforge run --full-refresh --select {name}`",
+        )
+
+
+def partition_last(columns: Sequence[str], partition: str) -> list[str]:
+    """`columns` in a partitioned table's order: the partition column moved to the end."""
+    rest = [c for c in columns if c.lower() != partition.lower()]
+    return [*rest, *(c for c in columns if c.lower() == partition.lower())]
+
+
+def partitions(
+    engine: Engine,
+    build: Build,
+    columns: Sequence[str],
+    stage: str,
+    rows: exp.Query,
+    partition: str,
+) -> int:
+    """Rewrite only the partitions the increment touches: their old rows whose key is not in
+    the increment, plus the increment.
+
+    A touched partition is one an increment row falls in, or one holding an old row whose
+    key is in the increment: a key whose partition column changed leaves its old partition,
+    which is rewritten without it (or, when that leaves it empty, the table is rebuilt).
+    """
+    touched = staging(build.name, "touched")
+    with temp_views(engine, [(stage, rows)]):
+        check_keys(engine, build.name, build.key, stage)
+        applied = engine.row_count(stage)
+        if not applied:
+            return 0
+        replaced = exists(stage, keys_equal(build.key, stage, build.name))
+        moved = exp.select(col(partition, build.name)).from_(table(build.name)).where(replaced)
+        hit = exp.union(exp.select(col(partition)).from_(table(stage)), moved, distinct=True)
+        with temp_views(engine, [(touched, hit)]):
+            inside = exists(
+                touched,
+                exp.NullSafeEQ(this=col(partition, touched), expression=col(partition, build.name)),
+            )
+            kept = select_from(columns, table(build.name), build.name).where(
+                exp.and_(inside, exp.not_(replaced))
+            )
+            fresh = select_from(columns, table(stage), stage)
+            # a partition all of whose keys moved out gets no rows, so a dynamic overwrite
+            # would leave it as it was: then the whole table is rebuilt (rare)
+            emptied = exp.except_(
+                exp.except_(
+                    exp.select(col(partition)).from_(table(touched)),
+                    exp.select(col(partition)).from_(table(stage)),
+                ),
+                select_from([partition], table(build.name), build.name).where(
+                    exp.and_(inside, exp.not_(replaced))
+                ),
+            )
+            everything = exp.union(
+                select_from(columns, table(build.name), build.name).where(exp.not_(replaced)),
+                fresh,
+                distinct=False,
+            )
+            partitioned = cast(Partitioned, engine)
+            if engine.query(render(emptied.limit(1), engine)).rows:
+                partitioned.build_table(build.name, render(everything, engine), partition)
+            else:
+                query = render(exp.union(kept, fresh, distinct=False), engine)
+                partitioned.overwrite_partitions(build.name, query, partition)
     return applied
 
 
