@@ -202,9 +202,8 @@ def run(
         lock_name = _lock_name(project, target)
         lock = read_lock(project.dir, lock_name)
         engine = project.engine(target)
-        _require_fresh(
-            project, lock, planning_catalog(engine.catalog(), spec), lock_file(lock_name)
-        )
+        database = engine.catalog()  # read once: freshness here, key proofs in the runner
+        _require_fresh(project, lock, planning_catalog(database, spec), lock_file(lock_name))
         dag = DAG.from_lock(lock)
         tags = {t.name: t.tags for t in spec.targets}
         request = request_run(
@@ -231,6 +230,7 @@ def run(
             options=request.options,
             state=state,
             run_id=request.run_id,
+            catalog=database,
         )
         unrunnable = [
             runner.finish(_not_runnable(n, lock))

@@ -57,9 +57,9 @@ class Runner:
     run_id: str = ""
     # the recorded key proof each incremental target's build was given (see pipeline/proof.py)
     _proofs: dict[str, KeyProof] = field(default_factory=dict)
-    # the catalog the static key proofs read (pipeline/key_proof.py): once per run, on first use
-    _catalog: Catalog | None = None
-    _catalog_lock: threading.Lock = field(default_factory=threading.Lock)
+    # the database catalog as the run starts, which the static key proofs read
+    # (pipeline/key_proof.py); None proves nothing and the key checks scan
+    catalog: Catalog | None = None
 
     def run(self, chosen: set[str]) -> RunResult:
         started = time.perf_counter()
@@ -236,21 +236,11 @@ class Runner:
         """The key proved from the locked SELECT and the catalog, when the table is that SELECT."""
         if not applied.rebuilt or entry.sql is None or not engine.enforces_keys:
             return None
-        catalog = self._run_catalog(engine)
-        if catalog is None:
+        if self.catalog is None:
             return None
         return key_proof.prove_key(
-            entry.sql, target.key, catalog, enforces_keys=True, targets=set(self.lock.targets)
+            entry.sql, target.key, self.catalog, enforces_keys=True, targets=set(self.lock.targets)
         )
-
-    def _run_catalog(self, engine: Engine) -> Catalog | None:
-        with self._catalog_lock:
-            if self._catalog is None:
-                try:
-                    self._catalog = engine.catalog()
-                except EngineError:
-                    return None  # no proof: the key checks scan as before
-            return self._catalog
 
     def _record_static(self, name: str, key: list[str], engine: Engine) -> None:
         """Record the proved table's key fingerprint, as a passing full key check would."""
