@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from mapforge import api
-from mapforge.pipeline.proof import proved_message
+from mapforge.engines.duckdb import DuckDBEngine
+from mapforge.pipeline.proof import fingerprint, proved_message
 from mapforge.pipeline.results import RunResult, TargetResult
 from mapforge.pipeline.state import RunState
 from mapforge.project import open_project
@@ -213,3 +214,38 @@ def test_state_is_in_wal_mode(root: Path) -> None:
     run(root, T1)
     with sqlite3.connect(root / ".mapforge" / "state.sqlite") as db:
         assert db.execute("pragma journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.parametrize("strategy", ["delete+insert", "merge"])
+def test_the_fingerprint_after_an_apply_equals_a_scan_of_the_table(
+    root: Path, strategy: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """delete+insert adds up what the DELETE returned and the stage held; merge scans."""
+    if strategy == "merge":
+        mapping = root / "mappings" / "fct.yaml"
+        mapping.write_text(
+            mapping.read_text().replace(
+                "{watermark: updated_at}", "{watermark: updated_at, strategy: merge}"
+            )
+        )
+        with open_project(root) as project:
+            assert api.plan(project).ok
+    run(root, T1)
+    for mark, when in ((2, T2), (3, T3)):
+        change(root, mark)  # updates and an insert: the DELETE removes some stage keys, not all
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+            assert outcomes(run(root, when))[UNIQUE]["message"].startswith("proved")  # type: ignore[union-attr]
+        with RunState(root / ".mapforge") as state:
+            proof = state.key_proof("fct")
+        with DuckDBEngine(root / "warehouse.duckdb") as engine:
+            assert proof is not None and proof.fingerprint == fingerprint(
+                engine, "fct", ["order_id"]
+            )
+        table_scans = [
+            r
+            for r in caplog.records
+            if str(r.args[1]).startswith("SELECT COUNT(*), COALESCE(SUM(HASH(")  # type: ignore[index]
+            and str(r.args[1]).endswith('FROM "fct"')  # type: ignore[index]
+        ]
+        assert len(table_scans) == (1 if strategy == "delete+insert" else 2)  # before (and after)

@@ -12,7 +12,11 @@ state.sqlite the table's *key fingerprint*: its row count and the HUGEINT sum of
 of each row's key (quality.builders.key_fingerprint, one streaming scan, 0.04 s at 10M rows).
 The next incremental run recomputes it inside the apply's transaction, before applying: equal
 means the key multiset is the one that was verified; then it applies, computes the fingerprint
-again in the same transaction and records it for the run after. Anything else (no record, a
+again in the same transaction and records it for the run after. The fingerprint after a
+DELETE + INSERT is not a second scan but arithmetic: the DELETE returns the hashes of the keys
+it removed (`WITH gone AS (DELETE ... RETURNING hash(key))`, summed in the same statement),
+the stage's keys are what the INSERT adds, and a fingerprint is a count and a sum (at 10M rows,
+0.003 s instead of a 0.05 s scan; `test_pipeline_keyproof` checks it equals a scan). Anything else (no record, a
 failed key check, a different key, a different fingerprint, a full refresh or a first build,
 an engine without the hash) runs the full key checks as before, and records them if they pass.
 
@@ -28,8 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlglot import exp
+
 from mapforge.engines.base import Engine
-from mapforge.quality.builders import key_fingerprint
+from mapforge.quality.builders import key_fingerprint, key_hash, key_hash_sum
 
 PROVING_LOADS = frozenset({"incremental", "merge"})
 
@@ -41,6 +47,31 @@ def fingerprint(engine: Engine, table: str, key: Sequence[str]) -> str | None:
         return None
     count, total = engine.query(sql).rows[0]
     return f"{int(count)}:{int(total)}"
+
+
+def counted_delete(engine: Engine, delete: exp.Delete, key: Sequence[str]) -> str | None:
+    """Run `delete`; the fingerprint of the rows it removed, or None (not run: no hash here)."""
+    hashed = key_hash(key, dialect=engine.dialect)
+    aggregates = key_hash_sum(key, dialect=engine.dialect, of=exp.column("h"))
+    if hashed is None or aggregates is None:
+        return None
+    returning = delete.copy()
+    returning.set("returning", exp.Returning(expressions=[exp.alias_(hashed, "h")]))
+    gone = "__mapforge_gone"
+    query = exp.select(*aggregates).from_(gone).with_(gone, as_=returning)
+    count, total = engine.query(query.sql(dialect=engine.dialect)).rows[0]
+    return f"{int(count)}:{int(total)}"
+
+
+def shifted(before: str, removed: str, added: str) -> str:
+    """The fingerprint of a table after `removed` rows left it and `added` rows joined it."""
+    (count, total), (rc, rt), (ac, at) = (_parts(f) for f in (before, removed, added))
+    return f"{count - rc + ac}:{total - rt + at}"
+
+
+def _parts(fingerprint: str) -> tuple[int, int]:
+    count, total = fingerprint.split(":")
+    return int(count), int(total)
 
 
 def proved_message(run_id: str, scanned_run_id: str) -> str:

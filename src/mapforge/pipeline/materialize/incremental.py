@@ -36,6 +36,7 @@ from mapforge.engines.base import Engine
 from mapforge.pipeline.materialize import rebuild
 from mapforge.pipeline.materialize.build import Applied, Build
 from mapforge.pipeline.materialize.keys import check_keys
+from mapforge.pipeline.materialize.narrow import narrow
 from mapforge.pipeline.materialize.sql import (
     SOURCE_ALIAS,
     col,
@@ -52,7 +53,7 @@ from mapforge.pipeline.materialize.sql import (
     staging,
     table,
 )
-from mapforge.pipeline.proof import fingerprint
+from mapforge.pipeline.proof import counted_delete, fingerprint, shifted
 
 
 def incremental(engine: Engine, build: Build) -> Applied:
@@ -76,33 +77,63 @@ def incremental(engine: Engine, build: Build) -> Applied:
             return Applied(rebuild.partitions(engine, build, columns, stage, new, partition))
         return Applied(rebuild.incremental(engine, build, columns, stage, new))
     proving = build.verified_fingerprint is not None and bool(build.key)
+    narrowed = staging(build.name, "source")
     with engine.transaction():
         before = fingerprint(engine, build.name, build.key) if proving else None
         proved = before is not None and before == build.verified_fingerprint
         # typed like the table: the key is checked on the values the INSERT will store
         run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
-        run(engine, exp.insert(increment(engine, build, columns), table(stage)))
+        run(engine, exp.insert(increment(engine, build, columns, narrowed), table(stage)))
+        run(engine, drop(narrowed))
         check_keys(engine, build.name, build.key, stage)
         rows = engine.row_count(stage)
-        if rows:
-            for statement in apply(engine, build, columns, stage):
-                run(engine, statement)
+        after = (
+            _apply(engine, build, columns, stage, before if proved else None) if rows else before
+        )
         run(engine, drop(stage))
-        after = (fingerprint(engine, build.name, build.key) if rows else before) if proved else None
-    return Applied(rows, keys_proved=proved, fingerprint=after)
+    return Applied(rows, keys_proved=proved, fingerprint=after if proved else None)
 
 
-def increment(engine: Engine, build: Build, columns: Sequence[str]) -> exp.Query:
-    """The rows to apply: past the watermark, or not in the table yet."""
-    rows = select_from(columns, source(build.sql, engine), SOURCE_ALIAS)
+def _apply(
+    engine: Engine, build: Build, columns: Sequence[str], stage: str, before: str | None
+) -> str | None:
+    """Apply the stage; given the fingerprint `before` it, return the one after it."""
+    statements = apply(engine, build, columns, stage)
+    first = statements[0]
+    removed = None
+    if before is not None and isinstance(first, exp.Delete):
+        removed = counted_delete(engine, first, build.key)
+    for statement in statements[1:] if removed is not None else statements:
+        run(engine, statement)
+    if before is not None and removed is not None:
+        added = fingerprint(engine, stage, build.key)
+        return shifted(before, removed, added) if added is not None else None
+    return fingerprint(engine, build.name, build.key) if before is not None else None
+
+
+def increment(
+    engine: Engine, build: Build, columns: Sequence[str], narrowed: str | None = None
+) -> exp.Query:
+    """The rows to apply: past the watermark, or not in the table yet.
+
+    Given `narrowed`, the name of a TEMP table inside the caller's transaction, the source
+    rows past the mark are first copied into it when that is exact (narrow.py).
+    """
+    query = source(build.sql, engine)
     mark = build.options.watermark
     if mark is None:
+        rows = select_from(columns, query, SOURCE_ALIAS)
         return exp.except_(rows, select_from(columns, table(build.name)))
     high = exp.select(exp.Max(this=col(mark))).from_(table(build.name))
     value = engine.query(render(high, engine)).rows[0][0]
     if value is None:
-        return rows  # an empty table: everything is new
+        return select_from(columns, query, SOURCE_ALIAS)  # an empty table: everything is new
     bound = literal(value) or exp.Subquery(this=high)
+    found = narrow(query.this, mark, bound, narrowed) if narrowed else None
+    if found is not None:
+        run(engine, found.create)
+        query = exp.Subquery(this=found.query, alias=query.args["alias"])
+    rows = select_from(columns, query, SOURCE_ALIAS)
     return rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound))
 
 

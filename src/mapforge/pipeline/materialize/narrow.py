@@ -1,0 +1,119 @@
+"""Read only the watermarked source's rows past the mark, then join: exact cardinalities.
+
+An incremental increment is the locked SELECT filtered on its watermark column. The engine
+pushes that filter into the scan of the source table the column comes from, but it plans the
+joins with a guessed selectivity (DuckDB assumes 20%), so at 1% changed rows of 10M it built
+the hash table on the 2.5M-row `orders` side instead of on the 100k changed lines: 0.11 s
+against 0.06 s when those rows are first copied into a TEMP table whose row count is known.
+
+The rewrite is exact, not a heuristic: when the watermark output column is a column (or a
+cast of one) of a table T read in the SELECT's own FROM or JOINs, each output row's watermark
+is computed from the one T row it came from, so dropping the T rows that fail the same
+predicate drops only output rows the filter drops anyway. A T row on the null-supplying side
+of an outer join can only turn a row into one whose watermark is NULL, and the filter, which
+the caller keeps on the output, removes those. Aggregates, DISTINCT, windows, LIMIT and set
+operations mix rows, so their SELECTs are left as they are (correct, only slower).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from mapforge.pipeline.materialize.sql import create_temp, ident
+
+_MIXING = ("group", "having", "qualify", "distinct", "limit", "offset")
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    create: exp.Create  # CREATE TEMP TABLE <temp> AS the source rows past the mark
+    query: exp.Select  # the locked SELECT reading <temp> in place of that source
+
+
+def narrow(
+    query: exp.Expression, watermark: str, bound: exp.Expression, temp: str
+) -> Narrowed | None:
+    """The SELECT with its watermark source pre-filtered into `temp`, or None when unsafe."""
+    if not isinstance(query, exp.Select) or any(query.args.get(a) for a in _MIXING):
+        return None
+    if query.find(exp.Window, exp.AggFunc):
+        return None
+    mark = _projection(query, watermark)
+    table = _source_of(mark, query) if mark is not None else None
+    if mark is None or table is None:
+        return None
+    alias = _alias(table)
+    predicate = exp.GTE(this=mark.copy(), expression=bound.copy())
+    picked = exp.select(*_columns(query, alias)).from_(table.copy()).where(predicate)
+    narrowed = query.copy()
+    for node in narrowed.find_all(exp.Table):
+        if node.parent_select is narrowed and _alias(node).name.lower() == alias.name.lower():
+            node.replace(exp.Table(this=ident(temp), alias=exp.TableAlias(this=alias.copy())))
+            break
+    return Narrowed(create_temp(temp, picked), narrowed)
+
+
+def _projection(query: exp.Select, name: str) -> exp.Expression | None:
+    """The expression of output column `name` when it is a column or casts of one."""
+    for projection in query.expressions:
+        if projection.alias_or_name.lower() != name.lower():
+            continue
+        inner = projection.unalias()
+        node = inner
+        while isinstance(node, exp.Cast):  # TryCast is a Cast subclass
+            node = node.this
+        return inner if isinstance(node, exp.Column) else None
+    return None
+
+
+def _from_items(query: exp.Select) -> list[exp.Expression]:
+    """What the SELECT itself reads: its FROM item and each JOIN's."""
+    from_ = query.args.get("from_")
+    first = [from_.this] if from_ is not None else []
+    return first + [j.this for j in query.args.get("joins") or []]
+
+
+def _source_of(mark: exp.Expression, query: exp.Select) -> exp.Table | None:
+    """The table the watermark column reads, when it is a plain table of the SELECT's own."""
+    items = _from_items(query)
+    names = [i.alias_or_name.lower() for i in items]
+    column = mark.find(exp.Column)
+    if column is None or len(set(names)) != len(names) or column.args.get("db"):
+        return None
+    if column.table:
+        found = [i for i in items if i.alias_or_name.lower() == column.table.lower()]
+    else:  # unqualified: unambiguous only when the SELECT reads one thing
+        found = items if len(items) == 1 else []
+    if not found or not isinstance(found[0], exp.Table) or found[0].args.get("db"):
+        return None
+    joins = {j.this: j for j in query.args.get("joins") or []}
+    join = joins.get(found[0])
+    if join is not None and join.kind in ("SEMI", "ANTI"):
+        return None
+    ctes = {c.alias_or_name.lower() for c in query.ctes}
+    return None if found[0].name.lower() in ctes else found[0]
+
+
+def _alias(table: exp.Table) -> exp.Identifier:
+    """The name the SELECT uses for `table`: its alias, or its own name."""
+    alias = table.args.get("alias")
+    return alias.this if alias is not None and alias.this is not None else table.this
+
+
+def _columns(query: exp.Select, alias: exp.Identifier) -> list[exp.Expression]:
+    """The columns of `alias` the SELECT reads, or `*` when that cannot be told exactly."""
+    joins = query.args.get("joins") or []
+    if any(j.args.get("using") or j.method for j in joins) or query.ctes:
+        return [exp.Star()]  # USING and NATURAL join on columns no Column node names
+    if query.find(exp.Subquery, exp.Exists, exp.Star, exp.Lateral, exp.Unnest):
+        return [exp.Star()]
+    single = len(_from_items(query)) == 1
+    names: dict[str, exp.Identifier] = {}
+    for column in query.find_all(exp.Column):
+        if not column.table and not single:
+            return [exp.Star()]  # an unqualified column of a join may be T's
+        if not column.table or column.table.lower() == alias.name.lower():
+            names.setdefault(column.name.lower(), column.this)
+    return [exp.column(i.copy(), table=alias.copy()) for i in names.values()] or [exp.Star()]
