@@ -131,7 +131,7 @@ _ENGINE_LOG.propagate = False
 # statement kinds, by the first words mapforge gives each (order matters: first match wins)
 _KINDS = [
     ("key tests", ("select count(*) filter",)),
-    ("key fingerprint", ("select count(*), coalesce(sum(hash(",)),
+    ("key fingerprint", ("select count(*), coalesce(bit_xor(hash(",)),
     ("other tests", ("select count(*) from (",)),
     ("build", ('create table "main"."__mapforge_tmp_',)),
     ("stage", ('create temporary table "__mapforge_stage_', 'insert into "__mapforge_stage_')),

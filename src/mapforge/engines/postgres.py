@@ -168,8 +168,8 @@ class PostgresEngine(ClosingContext):
         return self._kind(name) is not None
 
     def row_count(self, name: str) -> int:
-        """Exact count(*) of a table or view."""
-        row = self._run(sql.SQL("select count(*) from {}").format(self._ref(name))).fetchone()
+        """Exact count(*) of a table or view (a TEMP table of the session included)."""
+        row = self._run(sql.SQL("select count(*) from {}").format(self._read(name))).fetchone()
         return int(row[0]) if row else 0
 
     def checksum(self, name: str) -> str:
@@ -182,7 +182,7 @@ class PostgresEngine(ClosingContext):
         alias = sql.Identifier(f"{INTERNAL_PREFIX}row")
         query = sql.SQL(
             "select count(*), coalesce(sum(('x' || substr(md5({a}::text), 1, 16))::bit(64)::bigint::numeric), 0) from {t} as {a}"
-        ).format(a=alias, t=self._ref(name))
+        ).format(a=alias, t=self._read(name))
         count, total = self._run(query).fetchone() or (0, 0)
         return hashlib.sha256(f"{count}:{total}".encode()).hexdigest()[:32]
 
@@ -220,6 +220,11 @@ class PostgresEngine(ClosingContext):
 
     def _ref(self, name: str) -> sql.Identifier:
         return sql.Identifier(self.schema, name)
+
+    def _read(self, name: str) -> sql.Identifier:
+        # Reads use the bare name, as DuckDB's and Spark's do: search_path finds a TEMP table
+        # of this session first (a materialization's stage), then the engine's schema.
+        return sql.Identifier(name)
 
     def _kind(self, name: str) -> str | None:
         row = self._run(_KIND, {"schema": self.schema, "name": name}).fetchone()

@@ -118,41 +118,41 @@ def _key_probe(table: str, key: list[str], unique_on: list[str], dialect: str) -
 
 
 def key_fingerprint(table: str, key: Sequence[str], *, dialect: str = "duckdb") -> str | None:
-    """One row: the row count and the sum of a 64-bit hash of each row's key, or None.
+    """One row: the row count and the XOR of a 64-bit hash of each row's key, or None.
 
-    Key uniqueness and not-null depend only on the multiset of key values, and any change to
-    that multiset (a row inserted, deleted, or its key updated, nulls included) changes the
-    count or, but for a hash-sum collision, the sum. Summed as HUGEINT (never XORed: two equal
-    keys would cancel out). It is a streaming aggregate, one scan of the key columns without
-    the hash table the key probe needs (DuckDB, 10M rows: 0.04 s against 0.9 s). Comparable
-    only within one DuckDB version, as hash() is not stable across releases. None where no
-    such hash is written yet (the caller then runs the full key checks every time).
+    Key uniqueness and not-null depend only on the multiset of key values. A fingerprint is
+    only ever recorded for a table whose key was verified unique (or proved so), and against
+    such a table M, a table M' with the same count and the same XOR is M itself but for a
+    hash collision: M' is M minus some rows R (distinct keys, as M's are) plus some rows A of
+    the same number; the XORs agree only if every key of R occurs an odd number of times in A,
+    which with |A| = |R| means A = R. (Unlike a sum, an XOR also undoes itself exactly, which
+    proof.shifted relies on.) It is a streaming aggregate, one scan of the key columns without
+    the hash table the key probe needs (DuckDB, 10M rows: 0.012 s, against 0.024 s for a
+    HUGEINT sum and 0.9 s for the probe). Comparable only within one DuckDB version, as hash()
+    is not stable across releases. None where no such hash is written yet (the caller then
+    runs the full key checks every time).
     """
-    aggregates = key_hash_sum(key, dialect=dialect)
+    aggregates = key_hash_xor(key, dialect=dialect)
     if aggregates is None:
         return None
     return exp.select(*aggregates).from_(table_ref(table)).sql(dialect=dialect)
 
 
 def key_hash(key: Sequence[str], *, dialect: str = "duckdb") -> exp.Expr | None:
-    """The 64-bit hash of one row's key that fingerprints sum, or None (see key_fingerprint)."""
+    """The 64-bit hash of one row's key that fingerprints XOR, or None (see key_fingerprint)."""
     if dialect != "duckdb" or not key:
         return None
     return exp.func("hash", *(column_ref(c) for c in key))
 
 
-def key_hash_sum(
+def key_hash_xor(
     key: Sequence[str], *, dialect: str = "duckdb", of: exp.Expr | None = None
 ) -> tuple[exp.Expr, exp.Expr] | None:
-    """COUNT(*) and the sum of `of` (default: the key's hash), a fingerprint's parts.
-
-    DuckDB sums a UBIGINT into a HUGEINT, so the sum cannot overflow; an explicit cast to
-    HUGEINT gives the same number 30% slower (0.041 s against 0.029 s at 10M rows).
-    """
+    """COUNT(*) and the XOR of `of` (default: the key's hash): a fingerprint's two parts."""
     hashed = of if of is not None else key_hash(key, dialect=dialect)
     if hashed is None:
         return None
-    total = exp.func("coalesce", exp.Sum(this=hashed), exp.Literal.number(0))
+    total = exp.func("coalesce", exp.func("bit_xor", hashed), exp.Literal.number(0))
     return exp.Count(this=exp.Star()), total
 
 
