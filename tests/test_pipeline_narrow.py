@@ -73,6 +73,8 @@ def test_copies_every_column_when_the_used_ones_cannot_be_told(sql: str) -> None
         "select x.id, x.updated_at from (select * from src) as x",  # a subquery
         "select a.updated_at from a join a on true",  # one name, two tables
         "select * from src",  # the watermark is not spelled out
+        "select s.id, s.updated_at from main.src as s",  # a schema: left as written
+        "select src.updated_at, main.src.id from src",  # db.table.column
     ],
 )
 def test_leaves_selects_that_mix_or_hide_rows_alone(sql: str) -> None:

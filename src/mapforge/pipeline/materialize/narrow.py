@@ -38,8 +38,10 @@ def narrow(
     """The SELECT with its watermark source pre-filtered into `temp`, or None when unsafe."""
     if not isinstance(query, exp.Select) or any(query.args.get(a) for a in _MIXING):
         return None
-    if query.find(exp.Window, exp.AggFunc):
-        return None
+    if query.find(exp.Window, exp.AggFunc) or any(
+        c.args.get("db") for c in query.find_all(exp.Column)
+    ):
+        return None  # windows and aggregates mix rows; db.table.column outlives a rename
     mark = _projection(query, watermark)
     table = _source_of(mark, query) if mark is not None else None
     if mark is None or table is None:
@@ -80,7 +82,7 @@ def _source_of(mark: exp.Expression, query: exp.Select) -> exp.Table | None:
     items = _from_items(query)
     names = [i.alias_or_name.lower() for i in items]
     column = mark.find(exp.Column)
-    if column is None or len(set(names)) != len(names) or column.args.get("db"):
+    if column is None or len(set(names)) != len(names):
         return None
     if column.table:
         found = [i for i in items if i.alias_or_name.lower() == column.table.lower()]
@@ -88,8 +90,7 @@ def _source_of(mark: exp.Expression, query: exp.Select) -> exp.Table | None:
         found = items if len(items) == 1 else []
     if not found or not isinstance(found[0], exp.Table) or found[0].args.get("db"):
         return None
-    joins = {j.this: j for j in query.args.get("joins") or []}
-    join = joins.get(found[0])
+    join = next((j for j in query.args.get("joins") or [] if j.this is found[0]), None)
     if join is not None and join.kind in ("SEMI", "ANTI"):
         return None
     ctes = {c.alias_or_name.lower() for c in query.ctes}
