@@ -82,6 +82,15 @@ def leftovers(engine: PostgresEngine) -> list[tuple[object, ...]]:
     ).rows
 
 
+def test_row_count_and_checksum_read_a_temp_table_of_the_session(engine: PostgresEngine) -> None:
+    # the materializations count their TEMP stage through the engine (engine.row_count)
+    with engine.transaction():
+        engine.execute("create temp table __mapforge_stage_x on commit drop as select * from src")
+        assert engine.row_count("__mapforge_stage_x") == 3
+        assert engine.checksum("__mapforge_stage_x") == engine.checksum("src")
+    assert not leftovers(engine)
+
+
 # -- incremental ------------------------------------------------------------------------------
 
 
