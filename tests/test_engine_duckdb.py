@@ -101,6 +101,9 @@ def test_catalog_row_counts_and_views(shop: DuckDBEngine) -> None:
     assert tables["order_lines"].row_count == 0
     view = tables["big_orders"]
     assert (view.kind, view.row_count, view.column_names) == ("view", None, ["id", "amount"])
+    uncounted = shop.catalog(counts=False)  # what a run reads: counts are prompt metadata
+    assert [t.row_count for t in uncounted.tables.values()] == [None] * len(tables)
+    assert uncounted.table("orders").column_names == tables["orders"].column_names  # type: ignore[union-attr]
 
 
 def test_catalog_is_deterministic(shop: DuckDBEngine) -> None:

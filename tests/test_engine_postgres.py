@@ -54,6 +54,9 @@ def test_catalog_reads_types_keys_comments_and_counts(pg_engine: PostgresEngine)
     ]
     view = catalog.table("v_a")
     assert view is not None and view.kind == "view" and view.row_count is None
+    uncounted = pg_engine.catalog(counts=False)
+    assert [t.row_count for t in uncounted.tables.values()] == [None] * len(catalog.tables)
+    assert uncounted.table("b").primary_key == ["id", "k"]  # type: ignore[union-attr]
 
 
 def test_catalog_is_confined_to_the_schema(pg_engine: PostgresEngine, pg_cluster: Any) -> None:

@@ -149,6 +149,8 @@ def test_catalog_columns_types_comments_counts_and_no_keys(shop: Any) -> None:
     assert (customers.schema_name, customers.row_count) == (shop.schema, 2)
     assert tables["orders"].column("amount").type == "DECIMAL(10,2)"  # type: ignore[union-attr]
     assert (customers.primary_key, customers.foreign_keys) == ([], [])
+    uncounted = shop.catalog(counts=False)  # a run's read: no count job per table
+    assert [t.row_count for t in uncounted.tables.values()] == [None] * len(tables)
     view = tables["big_orders"]
     assert (view.kind, view.row_count, view.column_names) == ("view", None, ["id", "amount"])
 

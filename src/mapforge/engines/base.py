@@ -51,8 +51,11 @@ class Engine(Protocol):
     # a target's key from them (pipeline/key_proof.py) instead of scanning the table
     enforces_keys: bool
 
-    def catalog(self) -> Catalog:
-        """Introspect tables, views, columns, keys, comments and row counts."""
+    def catalog(self, counts: bool = True) -> Catalog:
+        """Introspect tables, views, columns, keys, comments and (unless not `counts`) row counts.
+
+        A run needs no counts (they are prompt metadata), and on Spark each is a job.
+        """
         ...
 
     def query(self, sql: str) -> QueryResult:

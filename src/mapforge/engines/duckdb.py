@@ -66,10 +66,10 @@ class DuckDBEngine(ClosingContext):
 
     # -- Engine protocol -------------------------------------------------------------------
 
-    def catalog(self) -> Catalog:
+    def catalog(self, counts: bool = True) -> Catalog:
         """Introspect tables and views of the schema (mapforge's own objects excluded)."""
         try:
-            return read_catalog(self._conn, self.schema)
+            return read_catalog(self._conn, self.schema, counts=counts)
         except duckdb.Error as err:
             raise _engine_error(err, None) from err
 

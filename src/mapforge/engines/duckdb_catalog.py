@@ -42,13 +42,13 @@ select table_name, constraint_type, constraint_column_names,
 """
 
 
-def read_catalog(conn: duckdb.DuckDBPyConnection, schema: str) -> Catalog:
+def read_catalog(conn: duckdb.DuckDBPyConnection, schema: str, *, counts: bool = True) -> Catalog:
     """Tables and views of `schema`, sorted by name, with columns, keys, comments, counts."""
     objects = [r for r in _rows(conn, _OBJECTS, schema) if not r[0].startswith(INTERNAL_PREFIX)]
     columns = _columns(conn, schema)
     keys = _keys(conn, schema)
     tables = [
-        _table(conn, schema, name, kind, comment, columns.get(name, []), keys.get(name, []))
+        _table(conn, schema, name, kind, comment, columns.get(name, []), keys.get(name, []), counts)
         for name, kind, comment in sorted(objects)
     ]
     return Catalog.of(tables, dialect="duckdb")
@@ -80,6 +80,7 @@ def _table(
     comment: str | None,
     columns: list[Column],
     keys: list[tuple[Any, ...]],
+    counts: bool,
 ) -> Table:
     primary, foreign = key_constraints(keys, "PRIMARY KEY", "FOREIGN KEY")
     return Table(
@@ -91,7 +92,7 @@ def _table(
         foreign_keys=foreign,
         comment=comment,
         # Views get no count: counting one runs its whole query, maybe over huge tables.
-        row_count=_count(conn, schema, name) if kind == "table" else None,
+        row_count=_count(conn, schema, name) if kind == "table" and counts else None,
     )
 
 

@@ -75,10 +75,10 @@ class PostgresEngine(ClosingContext):
 
     # -- Engine protocol -------------------------------------------------------------------
 
-    def catalog(self) -> Catalog:
+    def catalog(self, counts: bool = True) -> Catalog:
         """Introspect tables and views of the schema (mapforge's own objects excluded)."""
         try:
-            return read_catalog(self._conn, self.schema)
+            return read_catalog(self._conn, self.schema, counts=counts)
         except psycopg.Error as err:
             raise self._error(err, None) from err
 

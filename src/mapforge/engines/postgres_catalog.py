@@ -62,13 +62,13 @@ select c.relname, con.contype,
 """
 
 
-def read_catalog(conn: psycopg.Connection[Any], schema: str) -> Catalog:
+def read_catalog(conn: psycopg.Connection[Any], schema: str, *, counts: bool = True) -> Catalog:
     """Tables and views of `schema`, sorted by name, with columns, keys, comments, counts."""
     objects = [r for r in _rows(conn, _OBJECTS, schema) if not r[0].startswith(INTERNAL_PREFIX)]
     columns = _columns(conn, schema)
     keys = _keys(conn, schema)
     tables = [
-        _table(conn, schema, row, columns.get(row[0], []), keys.get(row[0], []))
+        _table(conn, schema, row, columns.get(row[0], []), keys.get(row[0], []), counts)
         for row in sorted(objects)
     ]
     return Catalog.of(tables, dialect="postgres")
@@ -98,6 +98,7 @@ def _table(
     row: tuple[Any, ...],
     columns: list[Column],
     keys: list[tuple[Any, ...]],
+    counts: bool,
 ) -> Table:
     name, relkind, comment, estimate = row
     kind = "view" if relkind in ("v", "m") else "table"
@@ -111,7 +112,7 @@ def _table(
         foreign_keys=foreign,
         comment=comment,
         # Views get no count: counting one runs its whole query, maybe over huge tables.
-        row_count=_count(conn, schema, name, estimate) if kind == "table" else None,
+        row_count=_count(conn, schema, name, estimate) if kind == "table" and counts else None,
     )
 
 

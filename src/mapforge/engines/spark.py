@@ -101,10 +101,10 @@ class SparkEngine(ClosingContext):
 
     # -- Engine protocol -------------------------------------------------------------------
 
-    def catalog(self) -> Catalog:
+    def catalog(self, counts: bool = True) -> Catalog:
         """Introspect tables and views of the database (mapforge's own objects excluded)."""
         try:
-            return read_catalog(self._spark, self.schema)
+            return read_catalog(self._spark, self.schema, counts=counts)
         except _SPARK_ERRORS as err:
             raise _engine_error(err, None) from err
 

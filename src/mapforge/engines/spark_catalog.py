@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 INTERNAL_PREFIX = "__mapforge_"
 
 
-def read_catalog(spark: SparkSession, database: str) -> Catalog:
+def read_catalog(spark: SparkSession, database: str, *, counts: bool = True) -> Catalog:
     """Tables and views of `database`, sorted by name, with columns, comments and counts.
 
     Spark has no primary or foreign keys, so both stay empty. TEMP views are session state,
     not part of the database, and are left out.
     """
     tables = [
-        _table(spark, database, t.name, t.tableType, t.description)
+        _table(spark, database, t.name, t.tableType, t.description, counts)
         for t in spark.catalog.listTables(database)
         if not t.isTemporary and not t.name.startswith(INTERNAL_PREFIX)
     ]
@@ -35,7 +35,12 @@ def read_catalog(spark: SparkSession, database: str) -> Catalog:
 
 
 def _table(
-    spark: SparkSession, database: str, name: str, table_type: str | None, comment: str | None
+    spark: SparkSession,
+    database: str,
+    name: str,
+    table_type: str | None,
+    comment: str | None,
+    counts: bool,
 ) -> Table:
     ref = f"{quote(database)}.{quote(name)}"
     kind = "view" if (table_type or "").upper() == "VIEW" else "table"
@@ -52,7 +57,7 @@ def _table(
         columns=columns,
         comment=comment or None,
         # Views get no count: counting one runs its whole query, maybe over huge tables.
-        row_count=spark.table(ref).count() if kind == "table" else None,
+        row_count=spark.table(ref).count() if kind == "table" and counts else None,
     )
 
 
