@@ -5,7 +5,7 @@
 Sources are generated with DuckDB's range() (Python generation of the retail example at
 scale 1250 takes minutes): order_items (--rows lines), orders (rows / 4), customers
 (rows / 100), shaped like examples/retail, written in time order (updated_at grows with the
-row, as an OLTP export lands). Targets, planned by `mapforge plan` (compiled):
+row over 2020-2022, as an OLTP export lands). Targets, planned by `mapforge plan` (compiled):
     stg_orders    table        orders joined to customers
     fct_order_line incremental order_items joined to orders; key (order_id, line_no);
                                watermark updated_at
@@ -92,7 +92,7 @@ def build_sources(db: Path, rows: int) -> None:
             date '2020-01-01' + (range % 1500)::int as order_date from range({orders})""")
         con.execute(f"""create table order_items as select (range // 4)::bigint as order_id, (range % 4)::int as line_no,
             (1 + hash(range) % 5)::int as quantity, (1 + hash(range * 7) % 10000) / 100.0 as unit_price,
-            timestamp '2020-01-01' + to_seconds(range * 10) as updated_at from range({rows})""")
+            timestamp '2020-01-01' + to_seconds(range * 94608000 // {rows}) as updated_at from range({rows})""")
         # real sources declare their keys; a run proves target keys from them (key_proof.py)
         con.execute("alter table customers add primary key (customer_id)")
         con.execute("alter table orders add primary key (order_id)")
