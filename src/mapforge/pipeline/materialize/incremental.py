@@ -13,10 +13,13 @@ updates rows in every row group, which the checkpoint then rewrites; DELETE mark
 INSERT appends), otherwise MERGE, one atomic statement. `strategy=merge` keeps MERGE.
 
 The stage is typed like the table (created empty from it, then filled), so the key check, the
-DELETE or MERGE and the INSERT all see the values as the table will store them. Given the
-fingerprint of a verified table (`Build.verified_fingerprint`), the apply also proves the key
-by construction (pipeline/proof.py): fingerprint before, apply, fingerprint after, all in the
-one transaction.
+DELETE or MERGE and the INSERT all see the values as the table will store them. When the
+watermark column comes straight from a table the SELECT reads, that table's rows past the
+mark are copied into a TEMP table first and the SELECT reads the copy (narrow.py): the joins
+then see the increment's true size. Given the fingerprint of a verified table
+(`Build.verified_fingerprint`), the apply also proves the key by construction
+(pipeline/proof.py): fingerprint before, apply, fingerprint after (counted from what the
+DELETE removed and the stage added), all in the one transaction.
 
 With `partition_by` on an engine that has partitions (Spark), the first build partitions the
 table by that column and an apply rewrites only the partitions the increment touches (see
@@ -97,18 +100,20 @@ def incremental(engine: Engine, build: Build) -> Applied:
 def _apply(
     engine: Engine, build: Build, columns: Sequence[str], stage: str, before: str | None
 ) -> str | None:
-    """Apply the stage; given the fingerprint `before` it, return the one after it."""
+    """Apply the stage; given the key fingerprint `before` it, return the one after it."""
     statements = apply(engine, build, columns, stage)
-    first = statements[0]
     removed = None
-    if before is not None and isinstance(first, exp.Delete):
-        removed = counted_delete(engine, first, build.key)
-    for statement in statements[1:] if removed is not None else statements:
+    if before is not None and isinstance(statements[0], exp.Delete):
+        removed = counted_delete(engine, statements[0], build.key)  # runs the DELETE
+        statements = statements[1:] if removed is not None else statements
+    for statement in statements:
         run(engine, statement)
-    if before is not None and removed is not None:
-        added = fingerprint(engine, stage, build.key)
-        return shifted(before, removed, added) if added is not None else None
-    return fingerprint(engine, build.name, build.key) if before is not None else None
+    if before is None:
+        return None
+    added = fingerprint(engine, stage, build.key) if removed is not None else None
+    if removed is not None and added is not None:
+        return shifted(before, removed, added)
+    return fingerprint(engine, build.name, build.key)  # after a MERGE: scan
 
 
 def increment(
