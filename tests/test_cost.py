@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from mapforge.cli import app
 from mapforge.config import LLMConfig
 from mapforge.cost import COMPLETION_BASE, COMPLETION_PER_COLUMN
-from mapforge.llm import LEDGER_FILE, PRICES, LazyGateway, Ledger, price_for
+from mapforge.llm import LEDGER_FILE, PRICES, LazyGateway, Ledger, LedgerRow, price_for
 from mapforge.llm.prices import genai_price
 from mapforge.testing import FakeLLMServer
 
@@ -58,6 +59,7 @@ def test_cost_json_has_every_grouping_and_a_grand_total(
     assert code == 0 and set(report["by"]) == {"model", "target", "command", "day"}
     total = report["total"]
     assert total["calls"] == 4 and total["cache_hits"] == 2 and total["failures"] == 0
+    assert total["semantic_hits"] == 0  # plan never asks the semantic cache
     assert total["cost_usd"] == pytest.approx(sum(r["cost_usd"] for r in ledger_rows(project)))
     [model] = report["by"]["model"]
     assert model["model"] == "gpt-4o-mini" and model["calls"] == 4
@@ -74,6 +76,36 @@ def test_cost_table_shows_all_groupings_or_the_one_asked(
     assert all(f"cost by {g}" in out for g in ("model", "target", "command", "day"))
     code, out = invoke("cost", "-p", str(project), "--by", "target")
     assert code == 0 and "cost by target" in out and "cost by model" not in out and "t_000" in out
+
+
+def test_cost_shows_semantic_hits_apart(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / ".mapforge" / LEDGER_FILE)
+    try:
+        for model, cache in [
+            ("m-a", None),
+            ("m-a", "exact"),
+            ("m-a", "semantic"),
+            ("m-a", "semantic"),
+            ("m-b", None),
+            ("m-b", "exact"),
+        ]:
+            ledger.record(LedgerRow(command="ask", provider="openai", model=model, cache=cache))
+    finally:
+        ledger.close()
+    code, out = invoke("cost", "-p", str(tmp_path), "--json")
+    report = json.loads(out)
+    assert code == 0 and (report["total"]["cache_hits"], report["total"]["semantic_hits"]) == (4, 2)
+    by_model = {r["model"]: (r["cache_hits"], r["semantic_hits"]) for r in report["by"]["model"]}
+    assert by_model == {"m-a": (3, 2), "m-b": (1, 0)}
+
+    code, out = invoke("cost", "-p", str(tmp_path), "--by", "model")
+    lines = out.splitlines()
+    head = [re.split("[┃|]", line)[1:-1] for line in lines if line.startswith(("┃", "|"))]
+    titles = [" ".join(part.strip() for part in parts).strip() for parts in zip(*head, strict=True)]
+    assert code == 0 and titles[:4] == ["model", "calls", "cache hits", "semantic hits"]
+    cells = [[c.strip() for c in re.split("[│|]", line)[1:5]] for line in lines if "m-" in line]
+    assert cells == [["m-a", "4", "3", "2"], ["m-b", "2", "1", "0"]]
+    assert "cache_hits=4  semantic_hits=2" in out
 
 
 def test_cost_without_a_ledger_is_empty(tmp_path: Path) -> None:

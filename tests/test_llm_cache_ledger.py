@@ -6,12 +6,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mapforge.llm import PRICES, ExactCache, Ledger, LedgerRow, TokenBucket, cache_key, cost_usd
-from mapforge.llm.ledger import price_for
+from mapforge.llm.ledger import m001_calls, price_for
 from mapforge.llm.provider import Completion, CompletionRequest, Message
+from mapforge.migrations import Database
 
 
 def request(text: str = "map orders", **kw: object) -> CompletionRequest:
@@ -80,7 +82,58 @@ def test_migrations_run_once(tmp_path: Path) -> None:
         names = [r[0] for r in conn.execute("SELECT name FROM _migrations")]
     finally:
         conn.close()
-    assert names == ["m001_calls"]
+    assert names == ["m001_calls", "m002_cache"]
+
+
+def _old_ledger(path: Path) -> None:
+    """A ledger as mapforge wrote it before m002: one call to the provider, then a cache hit."""
+    db = Database(path, [m001_calls])  # the migration list of that release
+    try:
+        for cost, cache_hit in ((0.5, 0), (0.0, 1)):
+            db.execute(
+                "INSERT INTO calls (ts, command, provider, model, prompt_tokens,"
+                " completion_tokens, estimated, cost_usd, price_known, latency_s, cache_hit,"
+                " retries, outcome) VALUES ('2025-01-01T10:00:00', 'ask', 'p', 'm', 9, 3, 0,"
+                " ?, 1, 0.1, ?, 0, 'ok')",
+                (cost, cache_hit),
+            )
+    finally:
+        db.close()
+
+
+def test_an_old_ledger_is_migrated_and_its_hits_backfilled_as_exact(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    _old_ledger(path)
+    ledger = Ledger(path)
+    try:
+        old = ledger.rows()
+        assert [(r["cache_hit"], r["cache"]) for r in old] == [(False, None), (True, "exact")]
+        assert [r["cost_usd"] for r in old] == [0.5, 0.0]  # the rest of an old row is kept
+        ledger.record(LedgerRow(command="ask", provider="p", model="m", cache="semantic"))
+        ledger.record(LedgerRow(command="ask", provider="p", model="m", cache="exact"))
+        new = ledger.rows()[2:]
+        assert [(r["cache_hit"], r["cache"]) for r in new] == [(True, "semantic"), (True, "exact")]
+        [total] = ledger.totals(by="command")
+        assert (total["calls"], total["cache_hits"], total["semantic_hits"]) == (4, 3, 1)
+    finally:
+        ledger.close()
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+    finally:
+        conn.close()
+    assert names == ["m001_calls", "m002_cache"]
+
+
+def test_a_ledger_row_s_cache_hit_follows_which_cache_answered() -> None:
+    def row(**kw: Any) -> LedgerRow:
+        return LedgerRow(command="ask", provider="p", model="m", **kw)
+
+    assert (row().cache_hit, row().cache) == (False, None)
+    assert (row(cache="semantic").cache_hit, row(cache="exact").cache_hit) == (True, True)
+    assert row(cache_hit=True).cache == "exact"  # an unnamed hit, as in pre-m002 ledgers
+    with pytest.raises(ValueError, match="cache must be one of"):
+        row(cache="fuzzy")
 
 
 def test_prices() -> None:

@@ -100,6 +100,8 @@ def test_report_shows_the_latest_test_run_and_cost(retail: Path, tmp_path: Path)
             cost_usd=0.00027,
         )
     )
+    semantic = LedgerRow(command="ask", provider="openai", model="gpt-4o-mini", cache="semantic")
+    ledger.record(semantic)
     ledger.close()
     try:
         html = _report(retail, "--out", str(tmp_path / "out" / "r.html"))
@@ -109,6 +111,8 @@ def test_report_shows_the_latest_test_run_and_cost(retail: Path, tmp_path: Path)
     assert "tests (from <code>mapforge test</code>)" in html  # dim_country's, newer than the run's
     assert "tests (from <code>mapforge run</code>)" in html
     assert "<code>gpt-4o-mini</code>" in html and "$0.0003" in html
+    calls_hits_semantic = '<td class="num">2</td><td class="num">1</td><td class="num">1</td>'
+    assert calls_hits_semantic in html
 
 
 def test_report_without_a_run(tmp_path: Path) -> None:

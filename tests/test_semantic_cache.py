@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from mapforge.catalog.embeddings import HashingEmbedder
+from mapforge.llm.cache import ExactCache
 from mapforge.llm.gateway import Gateway
+from mapforge.llm.ledger import Ledger
 from mapforge.llm.normalize import critical_tokens, normalize
 from mapforge.llm.openai_provider import OpenAIProvider
 from mapforge.llm.provider import Completion, CompletionRequest, Message
@@ -171,6 +173,28 @@ def test_gateway_answers_a_paraphrase_from_the_semantic_cache(
     assert again.text == "SELECT count(*) FROM orders"
     assert len(fake_llm.requests) == 1
     assert (gateway.semantic_hits, gateway.cache_hits, gateway.calls) == (1, 1, 1)
+
+
+def test_the_ledger_says_which_cache_answered(
+    tmp_path: Path, fake_llm: FakeLLMServer, cache: SemanticCache
+) -> None:
+    fake_llm.default = lambda body: "SELECT count(*) FROM orders"
+    provider = OpenAIProvider(model="gpt-4o-mini", base_url=fake_llm.base_url, api_key="k")
+    exact = ExactCache(tmp_path / "cache.sqlite")
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    with Gateway(provider, cache=exact, semantic=cache, ledger=ledger, command="ask") as gw:
+        gw.complete(_ask("How many orders are there?"))  # the provider
+        gw.complete(_ask("number of orders"))  # a paraphrase: semantic
+        gw.complete(_ask("How many orders are there?"))  # the same request: exact
+        rows = ledger.rows()
+        [total] = ledger.totals(by="command")
+    assert len(fake_llm.requests) == 1
+    assert [(r["cache"], r["cache_hit"]) for r in rows] == [
+        (None, False),
+        ("semantic", True),
+        ("exact", True),
+    ]
+    assert (total["calls"], total["cache_hits"], total["semantic_hits"]) == (3, 2, 1)
 
 
 def test_gateway_asks_the_provider_for_a_near_miss(

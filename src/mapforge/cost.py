@@ -27,7 +27,19 @@ from mapforge.llm.provider import CompletionRequest, Message
 GROUPINGS: tuple[Grouping, ...] = ("model", "target", "command", "day")
 COMPLETION_BASE = 60
 COMPLETION_PER_COLUMN = 40
-_SUMMED = ("calls", "cache_hits", "failures", "prompt_tokens", "completion_tokens", "cost_usd")
+# The numbers per group, in the order `mapforge cost` shows them. cache_hits counts every
+# answer from a cache; semantic_hits is the part of it the semantic cache gave (a similar
+# question, not the same one). Hits recorded before the ledger knew the difference (m002)
+# count as exact.
+COLUMNS = (
+    "calls",
+    "cache_hits",
+    "semantic_hits",
+    "failures",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+)
 
 
 # -- what it cost --------------------------------------------------------------------------
@@ -36,7 +48,7 @@ _SUMMED = ("calls", "cache_hits", "failures", "prompt_tokens", "completion_token
 @dataclass
 class CostReport:
     groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    total: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(_SUMMED, 0))
+    total: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
 
     def to_json(self) -> dict[str, Any]:
         """One object: totals per grouping plus the grand total."""
@@ -60,11 +72,11 @@ def cost_report(ledger_path: Path, by: Sequence[Grouping] = GROUPINGS) -> CostRe
 
 def _numbers(row: dict[str, Any]) -> dict[str, Any]:
     # SUM over zero rows is NULL in SQLite
-    return {k: (v or 0) if k in _SUMMED else v for k, v in row.items()}
+    return {k: (v or 0) if k in COLUMNS else v for k, v in row.items()}
 
 
 def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {k: sum((r[k] or 0) for r in rows) for k in _SUMMED}
+    return {k: sum((r[k] or 0) for r in rows) for k in COLUMNS}
 
 
 # -- what it will cost ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from mapforge.cli.app import app, emit_json, out, user_errors
 from mapforge.cli.options import AsJson, ProjectDir
-from mapforge.cost import GROUPINGS, CostReport, cost_report
+from mapforge.cost import COLUMNS, GROUPINGS, CostReport, cost_report
 from mapforge.llm import LEDGER_FILE
 from mapforge.project import open_project
 
@@ -35,7 +35,7 @@ ByOption = Annotated[
 @app.command()
 @user_errors
 def cost(project_dir: ProjectDir = Path("."), by: ByOption = None, as_json: AsJson = False) -> None:
-    """Show what model calls cost: calls, cache hits, tokens and USD, grouped."""
+    """Show what model calls cost: calls, cache hits (semantic ones too), tokens and USD, grouped."""
     with open_project(project_dir) as project:
         groupings = [b.value for b in by] if by else list(GROUPINGS)
         report = cost_report(project.state_dir / LEDGER_FILE, groupings)  # type: ignore[arg-type]
@@ -43,17 +43,9 @@ def cost(project_dir: ProjectDir = Path("."), by: ByOption = None, as_json: AsJs
 
 
 def cost_tables(console: Console, report: CostReport) -> None:
+    headers = [c.replace("_", " ") for c in COLUMNS if c != "cost_usd"] + ["USD"]
     for grouping, rows in report.groups.items():
-        table = Table(
-            grouping,
-            "calls",
-            "cache hits",
-            "failures",
-            "prompt tokens",
-            "completion tokens",
-            "USD",
-            title=f"cost by {grouping}",
-        )
+        table = Table(grouping, *headers, title=f"cost by {grouping}")
         for row in rows:
             table.add_row(str(row[grouping]), *_cells(row))
         console.print(table)
@@ -66,5 +58,4 @@ def cost_tables(console: Console, report: CostReport) -> None:
 
 
 def _cells(row: dict[str, Any]) -> list[str]:
-    keys = ("calls", "cache_hits", "failures", "prompt_tokens", "completion_tokens")
-    return [str(row[k]) for k in keys] + [f"{row['cost_usd']:.4f}"]
+    return [f"{row[k]:.4f}" if k == "cost_usd" else str(row[k]) for k in COLUMNS]

@@ -95,7 +95,7 @@ class Gateway:
             with self._lock:
                 self.cache_hits += 1
                 self.semantic_hits += semantic
-            self._record(self._row(request, cache_hit=True))
+            self._record(self._row(request, cache="semantic" if semantic else "exact"))
             return cached
         estimate = self._reserve(request)
         started, attempts = time.monotonic(), [0]

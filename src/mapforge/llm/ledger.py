@@ -2,6 +2,8 @@
 
 Every call the gateway handles lands here — cache hits, failures and budget refusals
 too — so `mapforge cost` can answer "what did this cost, for which target, and why".
+A hit says which cache answered (`cache`): 'exact' (the same request) or 'semantic' (a
+paraphrase of an earlier `ask` question: the hit worth auditing).
 Error text is stored as the providers wrote it, which never contains the api key.
 """
 
@@ -37,6 +39,8 @@ PRICES: dict[str, tuple[float, float]] = {
 }
 
 Outcome = Literal["ok", "error", "budget"]
+CacheKind = Literal["exact", "semantic"]
+CACHE_KINDS: tuple[CacheKind, ...] = ("exact", "semantic")
 Grouping = Literal["model", "target", "command", "day"]
 _GROUP_SQL = {
     "model": "model",
@@ -76,7 +80,12 @@ def cost_usd(
 
 @dataclass
 class LedgerRow:
-    """One model call, as the gateway saw it."""
+    """One model call, as the gateway saw it.
+
+    `cache` names the cache that answered (None: the provider was called); `cache_hit`
+    is kept for readers of the old column and always agrees with it. A row made with
+    only `cache_hit=True` is an exact hit, as old ledgers' hits are (see m002).
+    """
 
     command: str
     provider: str
@@ -90,10 +99,18 @@ class LedgerRow:
     price_known: bool = True
     latency_s: float = 0.0
     cache_hit: bool = False
+    cache: CacheKind | None = None  # which cache answered: set this, cache_hit follows
     retries: int = 0
     outcome: Outcome = "ok"
     error: str | None = None
     ts: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def __post_init__(self) -> None:
+        if self.cache is not None and self.cache not in CACHE_KINDS:
+            raise ValueError(f"cache must be one of {CACHE_KINDS} or None, not {self.cache!r}")
+        if self.cache is None and self.cache_hit:
+            self.cache = "exact"
+        self.cache_hit = self.cache is not None
 
 
 def m001_calls(conn: sqlite3.Connection) -> None:
@@ -111,7 +128,19 @@ def m001_calls(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX calls_ts ON calls (ts)")
 
 
-MIGRATIONS = [m001_calls]
+def m002_cache(conn: sqlite3.Connection) -> None:
+    """Which cache answered a hit: 'exact' | 'semantic', NULL for a call to the provider.
+
+    Before this migration exact and semantic hits were both written as just cache_hit = 1,
+    and nothing in an old row tells them apart. Old hits are backfilled as 'exact', so a
+    semantic hit recorded before the upgrade is counted as an exact one: only hits recorded
+    after it are split truthfully.
+    """
+    conn.execute("ALTER TABLE calls ADD COLUMN cache TEXT CHECK (cache IN ('exact', 'semantic'))")
+    conn.execute("UPDATE calls SET cache = 'exact' WHERE cache_hit = 1")
+
+
+MIGRATIONS = [m001_calls, m002_cache]
 _COLUMNS = [f for f in LedgerRow.__dataclass_fields__]
 
 
@@ -136,11 +165,16 @@ class Ledger:
         return [_typed(dict(r)) for r in rows]
 
     def totals(self, by: Grouping = "model") -> list[dict[str, Any]]:
-        """Calls, cache hits, tokens and cost grouped by model, target, command or UTC day."""
+        """Calls, cache hits, tokens and cost grouped by model, target, command or UTC day.
+
+        `cache_hits` counts every hit; `semantic_hits` those of them the semantic cache
+        answered (`IS`, not `=`: NULL-safe, so the sum is never NULL).
+        """
         key = _GROUP_SQL[by]  # a fixed whitelist: safe to format into the SQL
         rows = self._db.execute(
             f"""SELECT {key} AS key, COUNT(*) AS calls, SUM(cache_hit) AS cache_hits,
-                SUM(outcome != 'ok') AS failures, SUM(prompt_tokens) AS prompt_tokens,
+                SUM(cache IS 'semantic') AS semantic_hits, SUM(outcome != 'ok') AS failures,
+                SUM(prompt_tokens) AS prompt_tokens,
                 SUM(completion_tokens) AS completion_tokens, SUM(cost_usd) AS cost_usd
                 FROM calls GROUP BY {key} ORDER BY cost_usd DESC, key"""
         )
