@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from mapforge.ask import ask
+from mapforge.ask import _Session, ask
+from mapforge.catalog.embeddings import HashingEmbedder
 from mapforge.catalog.model import Catalog, Column, ForeignKey, Table
 from mapforge.catalog.question import select_for_question
 from mapforge.cli import app
+from mapforge.config import LLMConfig
 from mapforge.engines.duckdb import DuckDBEngine
+from mapforge.generate.ask_prompt import build_ask_prompt
+from mapforge.llm.provider import Completion, CompletionRequest
+from mapforge.llm.semantic_cache import SemanticCache
+from mapforge.llm.semantic_stores import open_store
 from mapforge.project import open_project
 from mapforge.testing import FakeLLMServer, prompt_text
 
@@ -59,13 +67,34 @@ def shop(tmp_path: Path, fake_llm: FakeLLMServer) -> Path:
     return tmp_path
 
 
-def _ask(shop: Path, question: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["ask", question, "-p", str(shop), *args])
+@pytest.fixture
+def two_shops(shop: Path) -> Path:
+    """The shop plus `targets: second`, another DuckDB file: other orders, and shipments."""
+    config = json.loads((shop / "mapforge.yml").read_text())
+    config["targets"] = {"second": {"type": "duckdb", "path": "second.duckdb"}}
+    (shop / "mapforge.yml").write_text(json.dumps(config))
+    with DuckDBEngine(shop / "second.duckdb") as engine:
+        engine.execute(
+            "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, amount DECIMAL(10, 2));"
+            "CREATE TABLE shipments (shipment_id INTEGER PRIMARY KEY, order_id INTEGER,"
+            " carrier VARCHAR);"
+            "INSERT INTO orders VALUES (1, 500), (2, 700), (3, 900), (4, 5);"
+            "INSERT INTO shipments VALUES (1, 1, 'Owl Post'), (2, 2, 'Owl Post'), (3, 3, 'Yak')"
+        )
+    return shop
+
+
+def _ask(
+    shop: Path, question: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["ask", question, "-p", str(shop), *args], env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
-def _ask_json(shop: Path, question: str, *args: str) -> tuple[int, dict]:
-    code, out, _ = _ask(shop, question, "--json", *args)
+def _ask_json(
+    shop: Path, question: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict]:
+    code, out, _ = _ask(shop, question, "--json", *args, env=env)
     return code, json.loads(out)
 
 
@@ -230,6 +259,82 @@ def test_the_library_entry_point(shop: Path, fake_llm: FakeLLMServer) -> None:
 def test_an_empty_question_is_a_user_error(shop: Path) -> None:
     code, _, err = _ask(shop, "   ")
     assert code == 2 and "question is empty" in err
+
+
+SHIPMENTS_SQL = (
+    "```sql\nSELECT carrier, count(*) AS n FROM shipments GROUP BY carrier ORDER BY carrier\n```"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--target", "second"], None), (["-t", "second"], None), ([], {"MAPFORGE_TARGET": "second"})],
+)
+def test_target_asks_that_engine_and_runs_there(
+    two_shops: Path, fake_llm: FakeLLMServer, args: list[str], env: dict[str, str] | None
+) -> None:
+    fake_llm.answer(SHIPMENTS_SQL)
+    code, answer = _ask_json(two_shops, "How many shipments per carrier?", "--run", *args, env=env)
+    assert code == 0 and answer["findings"] == [] and answer["tables"] == ["shipments"]
+    assert answer["rows"] == [{"carrier": "Owl Post", "n": 2}, {"carrier": "Yak", "n": 1}]
+    sent = prompt_text(fake_llm.requests[0].json)
+    assert "shipments" in sent and "carrier" in sent and len(fake_llm.requests) == 1
+
+
+def test_without_target_the_default_engine_is_asked(
+    two_shops: Path, fake_llm: FakeLLMServer
+) -> None:
+    fake_llm.answer(COUNT_SQL)
+    code, answer = _ask_json(two_shops, QUESTION, "--run")
+    assert code == 0 and answer["rows"] == [{"n": 2}]
+    sent = prompt_text(fake_llm.requests[0].json)
+    assert "status" in sent and "shipments" not in sent
+
+
+def test_answers_are_cached_per_target(two_shops: Path, fake_llm: FakeLLMServer) -> None:
+    fake_llm.answers([COUNT_SQL, COUNT_SQL])
+    assert _ask_json(two_shops, QUESTION, "--run")[1]["rows"] == [{"n": 2}]
+    # the same question of the other engine's catalog goes to the model, and runs there
+    code, answer = _ask_json(two_shops, QUESTION, "--run", "--target", "second")
+    assert code == 0 and answer["cached"] == "none" and answer["rows"] == [{"n": 3}]
+    assert len(fake_llm.requests) == 2
+    paraphrase = "how many ORDERS have an amount over 100"
+    code, answer = _ask_json(two_shops, paraphrase, "--run", "--target", "second")
+    assert answer["cached"] == "semantic" and answer["rows"] == [{"n": 3}]
+    code, answer = _ask_json(two_shops, QUESTION, "--run")
+    assert answer["cached"] == "exact" and answer["rows"] == [{"n": 2}]
+    assert len(fake_llm.requests) == 2
+
+
+def test_an_unknown_target_is_the_same_error_as_run(
+    two_shops: Path, fake_llm: FakeLLMServer
+) -> None:
+    code, _, err = _ask(two_shops, QUESTION, "--target", "nope")
+    assert code == 2 and "unknown target 'nope'" in err and "targets: second" in err
+    assert "Traceback" not in err and fake_llm.requests == []
+    run = runner.invoke(app, ["run", "-p", str(two_shops), "--target", "nope"])
+    assert run.exit_code == 2 and run.stderr == err
+
+
+def test_the_semantic_cache_keeps_engines_of_other_dialects_apart(tmp_path: Path) -> None:
+    # the catalog fingerprint leaves the dialect out: the same tables on DuckDB and on
+    # PostgreSQL must not share answers written in one dialect
+    orders = Table(name="orders", columns=[Column(name="amount", type="DECIMAL")])
+    catalog = Catalog.of([orders])
+    cfg = LLMConfig()
+
+    def request(dialect: str) -> CompletionRequest:
+        engine: Any = SimpleNamespace(dialect=dialect)  # _request reads only the dialect
+        session = _Session(QUESTION, catalog, catalog, engine, cfg)
+        return session._request(build_ask_prompt(QUESTION, catalog, dialect), "ask")
+
+    cache = SemanticCache(open_store(tmp_path), HashingEmbedder())
+    try:
+        cache.remember(request("duckdb"), Completion(text=COUNT_SQL, model=cfg.model))
+        assert cache.lookup(request("duckdb")) is not None
+        assert cache.lookup(request("postgres")) is None
+    finally:
+        cache.close()
 
 
 def test_the_slice_holds_the_asked_tables_and_their_join_partners() -> None:

@@ -90,14 +90,24 @@ class AskResult:
 
 
 def ask(
-    project: Project, question: str, *, run: bool = False, limit: int = 20, use_cache: bool = True
+    project: Project,
+    question: str,
+    *,
+    run: bool = False,
+    limit: int = 20,
+    use_cache: bool = True,
+    target: str | None = None,
 ) -> AskResult:
-    """Answer `question` with one validated SELECT; `run` executes it (at most `limit` rows)."""
+    """Answer `question` with one validated SELECT; `run` executes it (at most `limit` rows).
+
+    `target` names an engine of `targets:` in mapforge.yml (None: the default engine): its
+    catalog is asked about, in its dialect, and it EXPLAINs and runs the answer.
+    """
     if not question.strip():
         raise ConfigError("ask: the question is empty", hint='mapforge ask "how many orders ..."')
     if limit < 1:
         raise ConfigError(f"ask: --limit must be at least 1, not {limit}")
-    engine = project.engine()
+    engine = project.engine(target)  # an unknown name is run --target's ConfigError
     catalog = _catalog(project, engine)
     cfg = project.config.llm
     chosen = select_for_question(question, catalog, cfg.max_prompt_tokens)
@@ -181,7 +191,9 @@ class _Session:
             seed=self.cfg.seed,
             purpose=purpose,
             semantic_text=self.question,
-            schema_hash=_schema_hash(self.catalog_slice, prompt, self.cfg.model),
+            schema_hash=_schema_hash(
+                self.catalog_slice, prompt, self.cfg.model, self.engine.dialect
+            ),
             schema_terms=_terms(self.catalog_slice),
         )
 
@@ -245,9 +257,10 @@ def _tables(sql: str, catalog: Catalog, dialect: str) -> list[str]:
     return sorted({t.name for t in found if t is not None})
 
 
-def _schema_hash(catalog_slice: Catalog, prompt: Prompt, model: str) -> str:
-    # the semantic cache keys on this alone: a new template or model must not reuse answers
-    text = f"{catalog_slice.fingerprint()}:{prompt.template_hash}:{model}"
+def _schema_hash(catalog_slice: Catalog, prompt: Prompt, model: str, dialect: str) -> str:
+    # the semantic cache keys on this alone: a new template or model must not reuse answers,
+    # nor another engine's (the catalog fingerprint leaves the dialect out: `ask --target`)
+    text = f"{catalog_slice.fingerprint()}:{dialect}:{prompt.template_hash}:{model}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -25,6 +25,17 @@ NoCache = Annotated[
     bool, typer.Option("--no-cache", help="Ask the model even if a (paraphrased) answer is cached.")
 ]
 
+# the same flag, short form and variable as `plan`/`run --target`: one setting picks the engine
+AskTarget = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        "-t",
+        envvar="MAPFORGE_TARGET",
+        help="Engine from `targets:` in mapforge.yml to ask (catalog, dialect, EXPLAIN, --run).",
+    ),
+]
+
 
 @app.command("ask")
 @user_errors
@@ -35,10 +46,11 @@ def ask_command(
     limit: Limit = 20,
     no_cache: NoCache = False,
     as_json: AsJson = False,
+    target: AskTarget = None,
 ) -> None:
     """Answer a question with one read-only SELECT: validated, EXPLAINed, optionally run."""
     with open_project(project_dir) as project:
-        result = ask(project, question, run=run, limit=limit, use_cache=not no_cache)
+        result = ask(project, question, run=run, limit=limit, use_cache=not no_cache, target=target)
     emit_json(result.to_json()) if as_json else render(out, err, result)
     if not result.ok:
         raise typer.Exit(1)
