@@ -105,6 +105,7 @@ def test_second_incremental_run_proves_the_key_and_still_runs_declared_tests(
     with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
         first = run(root, T1)
     assert first.ok and outcomes(first)[UNIQUE]["message"] == "no failing rows"
+    assert fct(first).message == "100 rows built"  # a first incremental run builds the table
     assert scans(caplog) == 1 and proof_run(root) == first.invocation_id
     caplog.clear()
 
@@ -112,6 +113,7 @@ def test_second_incremental_run_proves_the_key_and_still_runs_declared_tests(
     with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
         second = run(root, T2)
     assert second.ok and fct(second).rows == 11  # orders 0..9 (at or past the mark) and the new
+    assert fct(second).message == "11 rows applied"
     by_name = outcomes(second)
     assert by_name[UNIQUE]["status"] == "pass"
     assert by_name[UNIQUE]["message"] == proved_message(first.invocation_id, first.invocation_id)

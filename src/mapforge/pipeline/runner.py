@@ -31,11 +31,6 @@ from mapforge.pipeline.tests import automatic_key_checks, record, target_checks
 from mapforge.quality.checks import Check, CheckResult, CheckStatus, key_fingerprint, run_checks
 
 Listener = Callable[[TargetResult], None]
-_WRITTEN = {
-    "incremental": "rows applied",
-    "merge": "rows applied",
-    "scd2": "versions opened or closed",
-}
 
 
 @dataclass(frozen=True)
@@ -207,9 +202,10 @@ class Runner:
             record(result, outcome.to_json())
         result.timing.append(Timing("test", start, now()))
         failed = [t["name"] for t in result.tests if t["status"] in ("fail", "error")]
-        written = _WRITTEN.get(entry.load, "rows")
         result.message = (
-            f"tests failed: {', '.join(failed)}" if failed else f"{result.rows} {written}"
+            f"tests failed: {', '.join(failed)}"
+            if failed
+            else _written(result.rows, entry.load, applied)
         )
 
     def _proved(
@@ -316,3 +312,13 @@ class _Workers:
     ) -> None:
         for worker in self._opened:
             worker.close()
+
+
+def _written(rows: int | None, load: str, applied: Applied) -> str:
+    """What the target's message says it wrote: `1 row`, `5 rows applied`, `40 rows built`."""
+    if load == "scd2":
+        return f"{rows} versions opened or closed"
+    noun = "row" if rows == 1 else "rows"
+    if load in PROVING_LOADS:  # incremental, merge: a first or full-refresh build says so
+        return f"{rows} {noun} {'built' if applied.rebuilt else 'applied'}"
+    return f"{rows} {noun}"
