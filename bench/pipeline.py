@@ -21,6 +21,8 @@ incremental_ratio  `mapforge run --select fct_order_line` after 1% of its rows c
 incremental_ratio_scattered  the same with 1% of the lines updated uniformly over all of
                    history: the worst case for any engine without an index on the target,
                    since the DELETE must then probe every row group of it
+unchanged_incremental_seconds  the same run when nothing changed: what every incremental run
+                   pays whatever the increment (open, catalog, key fingerprint, checkpoint)
 incremental_ratio_execute  the first ratio on the execute phase only
                    (the incremental runs prove the key by construction, pipeline/proof.py, and
                    the bench checks they did: after a full refresh, each may)
@@ -277,6 +279,7 @@ def main() -> None:
         plain = min(direct(root) for _ in range(args.repeat))
         run = fastest([timed_run(root, full_refresh=True) for _ in range(args.repeat)])
         full, incr, changed = incremental_rounds(root, args.repeat, args.rows, change_recent)
+        idle = fastest([timed_run(root, select=["fct_order_line"]) for _ in range(args.repeat)])
         spread = incremental_rounds(root, args.repeat, args.rows, change_scattered)
     figures = {
         "source_rows": args.rows + args.rows // 4 + args.rows // 100,
@@ -290,6 +293,7 @@ def main() -> None:
         "incremental_seconds": round(incr.wall, 3),
         "incremental_rows_applied": incr.rows,
         "incremental_ratio": round(incr.wall / full.wall, 3),
+        "unchanged_incremental_seconds": round(idle.wall, 3),
         "incremental_ratio_scattered": round(spread[1].wall / spread[0].wall, 3),
         "incremental_ratio_execute": round(incr.execute / full.execute, 3),
         "profile_run": profile(run.statements),
