@@ -9,11 +9,29 @@ What Spark gives instead of transactions (supports_transactions = False):
 - build_table therefore writes a staging table first, which is the slow part and can fail
   without touching the target. The swap is three metastore operations: rename the old
   table aside, rename staging to the target, drop the old one. Between the two renames
-  (milliseconds) readers see no table; a crash there leaves the previous data in
-  `__mapforge_old_<name>` and the new data in `__mapforge_tmp_<name>`, both dropped by the
-  next build. A failed second rename puts the old table back.
+  (milliseconds) readers see no table. A failed second rename puts the old table back.
 - build_view validates its SELECT as a staging view before a table of the same name is
   dropped, so bad SQL never loses a table; the drop-and-rename window is the same as above.
+
+Partitioned tables and interrupted swaps: renaming a managed table moves its directory but
+leaves the catalog's partition locations at the previous path (Spark's in-memory catalog),
+so each rename is followed by RECOVER PARTITIONS. Dropping a managed table deletes every
+partition location, so a table left between the two (an interrupted swap) must never be
+dropped as is: its partitions may point into the directory of the table or staging table
+that took the old path, and the drop would delete their data. Before any build of `name`
+(build_table, build_view, overwrite_partitions), _settle finishes such a swap: each of
+`name`, `__mapforge_old_<name>` and `__mapforge_tmp_<name>` that has a partition outside its
+own directory is repaired (RECOVER PARTITIONS, then MSCK REPAIR ... SYNC PARTITIONS, which
+drops only catalog entries whose directory is gone), and checked again; then a leftover old
+table is renamed back when the target is missing (the swap stopped between its renames),
+else dropped, and a leftover staging table is dropped. A partition that still lives outside
+its table's directory (moved by hand) stops the build with an EngineError that names it. The
+engine checks every partitioned managed table the same way before it drops it. The check
+reads the partition locations from the session catalog in two py4j calls, whatever the
+number of partitions; over Spark Connect, with no JVM at hand, it runs SHOW PARTITIONS and
+one DESCRIBE per partition instead, a few times per build. An incremental apply (pipeline.materialize) reads the target before it calls
+overwrite_partitions: right after an interrupted swap that read sees the unrepaired table,
+which reads as empty, so the increment is the whole SELECT; the write sees the repaired one.
 
 Catalog persistence: without Hive support Spark keeps the catalog in memory, so tables
 live as long as the session (their parquet files stay in the warehouse directory). For a
@@ -25,9 +43,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
+from urllib.parse import unquote
 
 import sqlglot
 from sqlglot.errors import SqlglotError
@@ -162,10 +182,10 @@ class SparkEngine(ClosingContext):
         """Write a parquet staging table, then rename it over `name` (see the module doc).
 
         With `partition_by` the table is `PARTITIONED BY` that column, which Spark then lists
-        last among the table's columns (see _swap_in for renaming partitioned tables).
+        last among the table's columns (see the module doc for renaming partitioned tables).
         """
         staging = f"{INTERNAL_PREFIX}tmp_{name}"
-        self._drop(staging)  # a crashed run's leftover
+        self._settle(name)  # an interrupted build's leftovers, staging included
         try:
             self._create_parquet(staging, select_sql, partition_by)
             rows = self.row_count(staging)
@@ -193,6 +213,7 @@ class SparkEngine(ClosingContext):
         when the job commits; the others' files are not touched.
         """
         staging = f"{INTERNAL_PREFIX}parts_{name}"
+        self._settle(name)  # partitions an interrupted swap left elsewhere come home first
         self._drop(staging)
         try:
             self._create_parquet(staging, select_sql, None)
@@ -210,11 +231,11 @@ class SparkEngine(ClosingContext):
     def build_view(self, name: str, select_sql: str) -> None:
         """Create or replace a view; a table of that name is replaced once the SQL is known good."""
         body = strip_statement(select_sql)
+        self._settle(name)
         if self._kind(name) != "table":
             self._run(f"create or replace view {self._ref(name)} as {body}", shown=select_sql)
             return
         staging = f"{INTERNAL_PREFIX}tmp_{name}"
-        self._drop(staging)
         try:
             self._run(f"create view {self._ref(staging)} as {body}", shown=select_sql)
             self._swap_in(staging, name, "view")
@@ -315,19 +336,28 @@ class SparkEngine(ClosingContext):
                 conf.set(key, previous)
 
     def _kind(self, name: str) -> str | None:
+        table_type = self._table_type(name)
+        if table_type is None:
+            return None
+        return "view" if table_type == "VIEW" else "table"
+
+    def _table_type(self, name: str) -> str | None:
+        """MANAGED, EXTERNAL, VIEW (...), or None when `name` does not exist."""
         ref = self._ref(name)
         try:
             if not self._spark.catalog.tableExists(ref):
                 return None
-            table_type = self._spark.catalog.getTable(ref).tableType or ""
+            return (self._spark.catalog.getTable(ref).tableType or "").upper()
         except _SPARK_ERRORS as err:
             raise _engine_error(err, None) from err
-        return "view" if table_type.upper() == "VIEW" else "table"
 
     def _drop(self, name: str) -> None:
-        kind = self._kind(name)
-        if kind is not None:
-            self._run(f"drop {kind} {self._ref(name)}")
+        table_type = self._table_type(name)
+        if table_type is None:
+            return
+        if table_type == "MANAGED":  # the drop deletes every partition location
+            self._localize(name)
+        self._run(f"drop {'view' if table_type == 'VIEW' else 'table'} {self._ref(name)}")
 
     def _discard(self, name: str) -> None:
         # Cleanup must not hide the error that brought us here.
@@ -337,31 +367,148 @@ class SparkEngine(ClosingContext):
     def _swap_in(self, staging: str, name: str, staging_kind: str) -> None:
         """Rename `staging` to `name`, the old object set aside until the rename succeeded.
 
-        A rename leaves a partitioned table's partitions at their old location in the
-        catalog; dropping the old table would then delete the new one's partition
-        directories. Each renamed partitioned table's partitions are re-pointed at once.
+        The caller has settled `name` (_settle), so no leftover old object is in the way.
         """
         old = f"{INTERNAL_PREFIX}old_{name}"
         kind = self._kind(name)
-        old_parts = kind == "table" and bool(self.partition_columns(name))
-        new_parts = staging_kind == "table" and bool(self.partition_columns(staging))
         self._drop(old)
         if kind is not None:
-            self._rename(kind, name, old, old_parts)
+            self._rename(kind, name, old)
         try:
-            self._rename(staging_kind, staging, name, new_parts)
+            self._rename(staging_kind, staging, name)
         except EngineError:
             if kind is not None:
                 with suppress(EngineError):
-                    self._rename(kind, old, name, old_parts)
+                    self._rename(kind, old, name)
             raise
         if kind is not None:
-            self._run(f"drop {kind} {self._ref(old)}")
+            self._drop(old)
 
-    def _rename(self, kind: str, source: str, target: str, partitioned: bool) -> None:
+    def _rename(self, kind: str, source: str, target: str) -> None:
         self._run(f"alter {kind} {self._ref(source)} rename to {self._ref(target)}")
-        if partitioned:  # re-point the partitions at the renamed directory
-            self._run(f"alter table {self._ref(target)} recover partitions")
+        if kind == "table":  # re-point a partitioned table's partitions at the moved directory
+            self._localize(target, renamed=True)
+
+    def _settle(self, name: str) -> None:
+        """Finish what an interrupted build of `name` left behind (see the module doc).
+
+        First every partitioned table among the target and its leftovers is localized, so
+        no rename or drop below can reach another table's directory. Then the old table goes
+        back to `name` when the swap stopped between its renames (the target is missing),
+        else it is dropped (the new table was in place); a staging table is dropped.
+        Without leftovers this costs three catalog lookups and the target's partition list.
+        """
+        old, staging = f"{INTERNAL_PREFIX}old_{name}", f"{INTERNAL_PREFIX}tmp_{name}"
+        kinds = {n: self._kind(n) for n in (name, old, staging)}
+        for each, kind in kinds.items():
+            if kind == "table":
+                self._localize(each)
+        if kinds[old] is not None:
+            if kinds[name] is None:
+                self._rename(kinds[old] or "table", old, name)
+            else:
+                self._drop(old)
+        if kinds[staging] is not None:
+            self._drop(staging)
+
+    def _localize(self, name: str, renamed: bool = False) -> None:
+        """Bring every partition of managed table `name` inside the table's own directory.
+
+        A renamed table's partitions still point at its previous directory, which another
+        table may own by now. RECOVER PARTITIONS re-points each partition whose directory is
+        under the table's; MSCK REPAIR ... SYNC PARTITIONS then drops the catalog entries
+        whose location no longer exists (the files are not touched). Nothing runs while no
+        partition is outside (a table just `renamed` is repaired without asking); one still
+        outside after both steps is an EngineError.
+        """
+        if not self._partitioned_managed(name):
+            return
+        if not renamed and not self._strays(name):
+            return
+        ref = self._ref(name)
+        for repair in (
+            f"alter table {ref} recover partitions",
+            f"msck repair table {ref} sync partitions",
+        ):
+            self._run(repair)
+            strays = self._strays(name)
+            if not strays:
+                return
+        directory, values, location = strays[0]
+        raise EngineError(
+            f"{self.schema}.{name}: {len(strays)} partition(s) stored outside the table's "
+            f"directory {directory}, e.g. {values} at {location}. Dropping or renaming the "
+            "table would delete or orphan those directories, which may hold another table's "
+            "data, so mapforge stops. Once that data is safe, point each such partition inside "
+            f"the table's directory (ALTER TABLE {ref} PARTITION (...) SET LOCATION "
+            f"'{directory}/...') and run the build again"
+        )
+
+    def _partitioned_managed(self, name: str) -> bool:
+        """Whether `name` is a managed table with partitions (which a drop deletes)."""
+        try:
+            jcatalog = self._jvm_catalog()
+            if jcatalog is None:
+                table_type = self._table_type(name)
+                return table_type == "MANAGED" and bool(self.partition_columns(name))
+            table = jcatalog.getTableMetadata(self._jvm_ident(name))
+            return bool(
+                table.tableType().name() == "MANAGED" and not table.partitionColumnNames().isEmpty()
+            )
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, None) from err
+
+    def _strays(self, name: str) -> list[tuple[str, str, str]]:
+        """(table directory, partition values, location) of each partition outside it."""
+        directory, partitions = self._partition_locations(name)
+        root = _norm(directory).rstrip("/") + "/"
+        return [
+            (directory, values, location)
+            for values, location in partitions
+            if not _norm(location).startswith(root)
+        ]
+
+    def _partition_locations(self, name: str) -> tuple[str, list[tuple[str, str]]]:
+        """The location of partitioned table `name` and each partition's values and location.
+
+        Values read `[col=value, ...]` (null is `__HIVE_DEFAULT_PARTITION__`, as in the
+        catalog), locations as DESCRIBE shows them. From the session catalog in two calls; over
+        Spark Connect, which has no JVM, with SHOW PARTITIONS and a DESCRIBE per partition.
+        """
+        try:
+            jcatalog = self._jvm_catalog()
+            if jcatalog is None:
+                return self._sql_partition_locations(name)
+            return _jvm_partition_locations(self._spark, jcatalog, self._jvm_ident(name))
+        except _SPARK_ERRORS as err:
+            raise _engine_error(err, None) from err
+
+    def _jvm_catalog(self) -> Any | None:
+        """The session catalog of a classic session (None over Spark Connect)."""
+        # a Connect session raises an AttributeError for JVM attributes
+        jsession = getattr(self._spark, "_jsparkSession", None)
+        return None if jsession is None else jsession.sessionState().catalog()
+
+    def _jvm_ident(self, name: str) -> Any:
+        jvm: Any = self._spark._jvm
+        schema = jvm.scala.Option.apply(self.schema)
+        return jvm.org.apache.spark.sql.catalyst.TableIdentifier(name, schema)
+
+    def _sql_partition_locations(self, name: str) -> tuple[str, list[tuple[str, str]]]:
+        ref = self._ref(name)
+        partitions = []
+        for (text,) in self._collect(self._run(f"show partitions {ref}"), None):
+            # "col=value/col=value", each piece escaped as a directory name (%XX)
+            spec = [
+                (unquote(k), unquote(v))
+                for k, v in (piece.split("=", 1) for piece in str(text).split("/"))
+            ]
+            clause = ", ".join(f"{quote(k)} = '{_string(v)}'" for k, v in spec)
+            described = self._run(f"describe table extended {ref} partition ({clause})")
+            values = "[" + ", ".join(f"{k}={v}" for k, v in spec) + "]"
+            partitions.append((values, _described_location(self._collect(described, None))))
+        table = self._collect(self._run(f"describe table extended {ref}"), None)
+        return _described_location(table), partitions
 
     @contextmanager
     def _temp_views(self, views: Sequence[tuple[str, str]]) -> Iterator[None]:
@@ -407,6 +554,69 @@ def _open(master: str, warehouse: str | None, conf: dict[str, str]) -> SparkSess
     if not master.startswith("sc://"):
         session.sparkContext.setLogLevel("ERROR")  # JVM warnings would drown the CLI output
     return session
+
+
+_SEPARATOR = "\x00\x1f"  # between partitions in _jvm_partition_locations' one string
+
+
+def _jvm_partition_locations(
+    spark: SparkSession, jcatalog: Any, ident: Any
+) -> tuple[str, list[tuple[str, str]]]:
+    """What _partition_locations reads, from the session catalog.
+
+    Every py4j call is a round trip (about 1 ms), so the partitions come back as one string,
+    each as CatalogTablePartition.toString prints it: a `Partition Values: [...]` line, then
+    `Location: ...`. When that cannot be cut apart exactly (a value holding the separator or
+    such a line), each partition is asked for its own.
+    """
+    jvm: Any = spark._jvm
+    to_string = jvm.org.apache.spark.sql.catalyst.catalog.CatalogUtils.URIToString
+    directory = str(to_string(jcatalog.getTableMetadata(ident).location()))
+    partitions = jcatalog.listPartitions(ident, jvm.scala.Option.empty())
+    count = partitions.size()
+    if not count:
+        return directory, []
+    found = [
+        _printed_partition(text) for text in str(partitions.mkString(_SEPARATOR)).split(_SEPARATOR)
+    ]
+    if len(found) == count and all(found):
+        return directory, [f for f in found if f is not None]
+    listed = []
+    for partition in jvm.scala.jdk.javaapi.CollectionConverters.asJava(partitions):
+        values = str(partition.toLinkedHashMap().apply("Partition Values"))
+        listed.append((values, str(to_string(partition.location()))))
+    return directory, listed
+
+
+def _printed_partition(text: str) -> tuple[str, str] | None:
+    """(values, location) of one printed CatalogTablePartition, None when ambiguous."""
+    lines = text.split("\n\t")
+    values = [
+        line.removeprefix("Partition Values: ")
+        for line in lines
+        if line.startswith("Partition Values: ")
+    ]
+    locations = [line.removeprefix("Location: ") for line in lines if line.startswith("Location: ")]
+    if len(values) != 1 or len(locations) != 1:
+        return None
+    return values[0], locations[0]
+
+
+def _described_location(rows: Sequence[Any]) -> str:
+    """The first `Location` row of DESCRIBE ... EXTENDED (a partition's comes before its table's)."""
+    for row in rows:
+        if str(row[0]).strip() == "Location":
+            return str(row[1])
+    raise EngineError("DESCRIBE TABLE EXTENDED showed no Location")
+
+
+def _string(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def _norm(location: str) -> str:
+    """`file:///x` and `file:/x` name the same place: compare without the empty authority."""
+    return re.sub(r"^([A-Za-z][\w+.-]*):///", r"\1:/", location)
 
 
 def _quiet_error_logs() -> None:
