@@ -43,11 +43,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
-from urllib.parse import unquote
 
 import sqlglot
 from sqlglot.errors import SqlglotError
@@ -56,6 +54,15 @@ from sqlglot.tokens import Token, TokenType
 from mapforge.catalog.model import Catalog, Table
 from mapforge.engines.base import ClosingContext, QueryResult, strip_statement
 from mapforge.engines.spark_catalog import INTERNAL_PREFIX, quote, read_catalog, spark_type
+from mapforge.engines.spark_partitions import (
+    Located,
+    Stray,
+    jvm_catalog,
+    jvm_ident,
+    jvm_locations,
+    sql_locations,
+    strays,
+)
 from mapforge.errors import ConfigError, EngineError
 
 try:
@@ -451,64 +458,32 @@ class SparkEngine(ClosingContext):
             if jcatalog is None:
                 table_type = self._table_type(name)
                 return table_type == "MANAGED" and bool(self.partition_columns(name))
-            table = jcatalog.getTableMetadata(self._jvm_ident(name))
+            table = jcatalog.getTableMetadata(jvm_ident(self._spark, self.schema, name))
             return bool(
                 table.tableType().name() == "MANAGED" and not table.partitionColumnNames().isEmpty()
             )
         except _SPARK_ERRORS as err:
             raise _engine_error(err, None) from err
 
-    def _strays(self, name: str) -> list[tuple[str, str, str]]:
+    def _strays(self, name: str) -> list[Stray]:
         """(table directory, partition values, location) of each partition outside it."""
-        directory, partitions = self._partition_locations(name)
-        root = _norm(directory).rstrip("/") + "/"
-        return [
-            (directory, values, location)
-            for values, location in partitions
-            if not _norm(location).startswith(root)
-        ]
+        return strays(self._partition_locations(name))
 
-    def _partition_locations(self, name: str) -> tuple[str, list[tuple[str, str]]]:
-        """The location of partitioned table `name` and each partition's values and location.
-
-        Values read `[col=value, ...]` (null is `__HIVE_DEFAULT_PARTITION__`, as in the
-        catalog), locations as DESCRIBE shows them. From the session catalog in two calls; over
-        Spark Connect, which has no JVM, with SHOW PARTITIONS and a DESCRIBE per partition.
-        """
+    def _partition_locations(self, name: str) -> Located:
+        """The directory of partitioned table `name` and each partition's values and location."""
         try:
             jcatalog = self._jvm_catalog()
             if jcatalog is None:
                 return self._sql_partition_locations(name)
-            return _jvm_partition_locations(self._spark, jcatalog, self._jvm_ident(name))
+            return jvm_locations(self._spark, jcatalog, jvm_ident(self._spark, self.schema, name))
         except _SPARK_ERRORS as err:
             raise _engine_error(err, None) from err
 
     def _jvm_catalog(self) -> Any | None:
-        """The session catalog of a classic session (None over Spark Connect)."""
-        # a Connect session raises an AttributeError for JVM attributes
-        jsession = getattr(self._spark, "_jsparkSession", None)
-        return None if jsession is None else jsession.sessionState().catalog()
+        return jvm_catalog(self._spark)
 
-    def _jvm_ident(self, name: str) -> Any:
-        jvm: Any = self._spark._jvm
-        schema = jvm.scala.Option.apply(self.schema)
-        return jvm.org.apache.spark.sql.catalyst.TableIdentifier(name, schema)
-
-    def _sql_partition_locations(self, name: str) -> tuple[str, list[tuple[str, str]]]:
-        ref = self._ref(name)
-        partitions = []
-        for (text,) in self._collect(self._run(f"show partitions {ref}"), None):
-            # "col=value/col=value", each piece escaped as a directory name (%XX)
-            spec = [
-                (unquote(k), unquote(v))
-                for k, v in (piece.split("=", 1) for piece in str(text).split("/"))
-            ]
-            clause = ", ".join(f"{quote(k)} = '{_string(v)}'" for k, v in spec)
-            described = self._run(f"describe table extended {ref} partition ({clause})")
-            values = "[" + ", ".join(f"{k}={v}" for k, v in spec) + "]"
-            partitions.append((values, _described_location(self._collect(described, None))))
-        table = self._collect(self._run(f"describe table extended {ref}"), None)
-        return _described_location(table), partitions
+    def _sql_partition_locations(self, name: str) -> Located:
+        return sql_locations(self._ref(name), lambda sql: self._collect(self._run(sql), None))
 
     @contextmanager
     def _temp_views(self, views: Sequence[tuple[str, str]]) -> Iterator[None]:
@@ -554,69 +529,6 @@ def _open(master: str, warehouse: str | None, conf: dict[str, str]) -> SparkSess
     if not master.startswith("sc://"):
         session.sparkContext.setLogLevel("ERROR")  # JVM warnings would drown the CLI output
     return session
-
-
-_SEPARATOR = "\x00\x1f"  # between partitions in _jvm_partition_locations' one string
-
-
-def _jvm_partition_locations(
-    spark: SparkSession, jcatalog: Any, ident: Any
-) -> tuple[str, list[tuple[str, str]]]:
-    """What _partition_locations reads, from the session catalog.
-
-    Every py4j call is a round trip (about 1 ms), so the partitions come back as one string,
-    each as CatalogTablePartition.toString prints it: a `Partition Values: [...]` line, then
-    `Location: ...`. When that cannot be cut apart exactly (a value holding the separator or
-    such a line), each partition is asked for its own.
-    """
-    jvm: Any = spark._jvm
-    to_string = jvm.org.apache.spark.sql.catalyst.catalog.CatalogUtils.URIToString
-    directory = str(to_string(jcatalog.getTableMetadata(ident).location()))
-    partitions = jcatalog.listPartitions(ident, jvm.scala.Option.empty())
-    count = partitions.size()
-    if not count:
-        return directory, []
-    found = [
-        _printed_partition(text) for text in str(partitions.mkString(_SEPARATOR)).split(_SEPARATOR)
-    ]
-    if len(found) == count and all(found):
-        return directory, [f for f in found if f is not None]
-    listed = []
-    for partition in jvm.scala.jdk.javaapi.CollectionConverters.asJava(partitions):
-        values = str(partition.toLinkedHashMap().apply("Partition Values"))
-        listed.append((values, str(to_string(partition.location()))))
-    return directory, listed
-
-
-def _printed_partition(text: str) -> tuple[str, str] | None:
-    """(values, location) of one printed CatalogTablePartition, None when ambiguous."""
-    lines = text.split("\n\t")
-    values = [
-        line.removeprefix("Partition Values: ")
-        for line in lines
-        if line.startswith("Partition Values: ")
-    ]
-    locations = [line.removeprefix("Location: ") for line in lines if line.startswith("Location: ")]
-    if len(values) != 1 or len(locations) != 1:
-        return None
-    return values[0], locations[0]
-
-
-def _described_location(rows: Sequence[Any]) -> str:
-    """The first `Location` row of DESCRIBE ... EXTENDED (a partition's comes before its table's)."""
-    for row in rows:
-        if str(row[0]).strip() == "Location":
-            return str(row[1])
-    raise EngineError("DESCRIBE TABLE EXTENDED showed no Location")
-
-
-def _string(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
-
-
-def _norm(location: str) -> str:
-    """`file:///x` and `file:/x` name the same place: compare without the empty authority."""
-    return re.sub(r"^([A-Za-z][\w+.-]*):///", r"\1:/", location)
 
 
 def _quiet_error_logs() -> None:
