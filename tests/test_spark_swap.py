@@ -48,11 +48,11 @@ RECOVER_OLD = f"alter table {OLD} recover partitions"
 RENAME_NEW = f"alter table {TMP} rename to t"
 RECOVER_NEW = "alter table t recover partitions"
 
-# crash point -> (statements run before the crash, the target's committed rows after it:
-# None when the crash left no target)
-CRASHES: dict[str, tuple[list[str], list[tuple[int, int, str]] | None]] = {
-    "after_rename_old": ([RENAME_OLD], None),
-    "after_recover_old": ([RENAME_OLD, RECOVER_OLD], None),
+# crash point -> (statements run before the crash, the rows the target holds once settled:
+# where the crash left no target, the table it had set aside, which settle() renames back)
+CRASHES: dict[str, tuple[list[str], list[tuple[int, int, str]]]] = {
+    "after_rename_old": ([RENAME_OLD], PREVIOUS),
+    "after_recover_old": ([RENAME_OLD, RECOVER_OLD], PREVIOUS),
     "after_rename_new": ([RENAME_OLD, RECOVER_OLD, RENAME_NEW], CRASHED),
     "after_recover_new": ([RENAME_OLD, RECOVER_OLD, RENAME_NEW, RECOVER_NEW], CRASHED),
     # the first build of the table: nothing to set aside
@@ -66,7 +66,7 @@ CRASHES: dict[str, tuple[list[str], list[tuple[int, int, str]] | None]] = {
     # first: the leftover's partitions point into the new staging table's directories
     "twice": (
         [RENAME_OLD, RECOVER_OLD, RENAME_NEW, f"drop table {OLD}", "@staging", RENAME_OLD],
-        None,
+        CRASHED,
     ),
 }
 
@@ -80,7 +80,7 @@ def engine(spark_session: Any) -> Iterator[SparkEngine]:
     eng.close()
 
 
-def crash(engine: SparkEngine, point: str) -> list[tuple[int, int, str]] | None:
+def crash(engine: SparkEngine, point: str) -> list[tuple[int, int, str]]:
     """The previous target, a staging table of the crashed build, then its swap up to `point`."""
     statements, committed = CRASHES[point]
     _create(engine, "t", PREVIOUS)
@@ -155,8 +155,8 @@ def test_incremental_apply_after_a_crash_keeps_the_committed_rows(
 ) -> None:
     committed = crash(engine, point)
     incremental(engine)
-    # no target left: the apply is a first build; else the committed rows are kept
-    assert_clean(engine, NEXT if committed is None else merged(committed), table=True)
+    # materialize settles first: a table the crash set aside is back, history and all
+    assert_clean(engine, merged(committed), table=True)
 
 
 @pytest.mark.parametrize("point", list(CRASHES))

@@ -134,6 +134,16 @@ class Engine(Protocol):
         """
         ...
 
+    def settle(self, name: str) -> None:
+        """Finish what an interrupted build of `name` left behind, before building it again.
+
+        A no-op where a build is one transaction (DuckDB, PostgreSQL). Spark swaps tables
+        with renames, so a killed build can leave the old table aside or a partitioned
+        table's partitions pointing elsewhere; settling restores or drops those leftovers
+        (see engines/spark.py) so that a materialization reads the real table.
+        """
+        ...
+
     def close(self) -> None: ...
 
 

@@ -193,6 +193,9 @@ class DuckDBEngine(ClosingContext):
         """
         self._conn.interrupt()
 
+    def settle(self, name: str) -> None:
+        """Nothing to finish: every build here is one transaction."""
+
     def close(self) -> None:
         """Close the connection (or a worker's cursor); safe to call twice."""
         self._conn.close()

@@ -198,6 +198,9 @@ class PostgresEngine(ClosingContext):
         with suppress(psycopg.Error):
             self._conn.cancel_safe(timeout=5.0)
 
+    def settle(self, name: str) -> None:
+        """Nothing to finish: every build here is one transaction."""
+
     def close(self) -> None:
         """Close the connection; safe to call twice."""
         self._conn.close()

@@ -19,7 +19,7 @@ so each rename is followed by RECOVER PARTITIONS. Dropping a managed table delet
 partition location, so a table left between the two (an interrupted swap) must never be
 dropped as is: its partitions may point into the directory of the table or staging table
 that took the old path, and the drop would delete their data. Before any build of `name`
-(build_table, build_view, overwrite_partitions), _settle finishes such a swap: each of
+(build_table, build_view, overwrite_partitions), settle finishes such a swap: each of
 `name`, `__mapforge_old_<name>` and `__mapforge_tmp_<name>` that has a partition outside its
 own directory is repaired (RECOVER PARTITIONS, then MSCK REPAIR ... SYNC PARTITIONS, which
 drops only catalog entries whose directory is gone), and checked again; then a leftover old
@@ -29,9 +29,9 @@ its table's directory (moved by hand) stops the build with an EngineError that n
 engine checks every partitioned managed table the same way before it drops it. The check
 reads the partition locations from the session catalog in two py4j calls, whatever the
 number of partitions; over Spark Connect, with no JVM at hand, it runs SHOW PARTITIONS and
-one DESCRIBE per partition instead, a few times per build. An incremental apply (pipeline.materialize) reads the target before it calls
-overwrite_partitions: right after an interrupted swap that read sees the unrepaired table,
-which reads as empty, so the increment is the whole SELECT; the write sees the repaired one.
+one DESCRIBE per partition instead, a few times per build. pipeline.materialize calls
+settle (part of Engine) before it reads a target, so an incremental or scd2 apply right after
+an interrupted swap reads the restored table, history included, not a half-renamed one.
 
 Catalog persistence: without Hive support Spark keeps the catalog in memory, so tables
 live as long as the session (their parquet files stay in the warehouse directory). For a
@@ -192,7 +192,7 @@ class SparkEngine(ClosingContext):
         last among the table's columns (see the module doc for renaming partitioned tables).
         """
         staging = f"{INTERNAL_PREFIX}tmp_{name}"
-        self._settle(name)  # an interrupted build's leftovers, staging included
+        self.settle(name)  # an interrupted build's leftovers, staging included
         try:
             self._create_parquet(staging, select_sql, partition_by)
             rows = self.row_count(staging)
@@ -220,7 +220,7 @@ class SparkEngine(ClosingContext):
         when the job commits; the others' files are not touched.
         """
         staging = f"{INTERNAL_PREFIX}parts_{name}"
-        self._settle(name)  # partitions an interrupted swap left elsewhere come home first
+        self.settle(name)  # partitions an interrupted swap left elsewhere come home first
         self._drop(staging)
         try:
             self._create_parquet(staging, select_sql, None)
@@ -238,7 +238,7 @@ class SparkEngine(ClosingContext):
     def build_view(self, name: str, select_sql: str) -> None:
         """Create or replace a view; a table of that name is replaced once the SQL is known good."""
         body = strip_statement(select_sql)
-        self._settle(name)
+        self.settle(name)
         if self._kind(name) != "table":
             self._run(f"create or replace view {self._ref(name)} as {body}", shown=select_sql)
             return
@@ -374,7 +374,7 @@ class SparkEngine(ClosingContext):
     def _swap_in(self, staging: str, name: str, staging_kind: str) -> None:
         """Rename `staging` to `name`, the old object set aside until the rename succeeded.
 
-        The caller has settled `name` (_settle), so no leftover old object is in the way.
+        The caller has settled `name` (settle), so no leftover old object is in the way.
         """
         old = f"{INTERNAL_PREFIX}old_{name}"
         kind = self._kind(name)
@@ -396,7 +396,7 @@ class SparkEngine(ClosingContext):
         if kind == "table":  # re-point a partitioned table's partitions at the moved directory
             self._localize(target, renamed=True)
 
-    def _settle(self, name: str) -> None:
+    def settle(self, name: str) -> None:
         """Finish what an interrupted build of `name` left behind (see the module doc).
 
         First every partitioned table among the target and its leftovers is localized, so

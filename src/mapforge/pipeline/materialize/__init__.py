@@ -33,6 +33,7 @@ _INCREMENTAL = frozenset({"incremental", "merge"})
 
 def apply_target(engine: Engine, build: Build) -> Applied:
     """Run the target's materialization; the rows written, and for incremental what it proved."""
+    engine.settle(build.name)  # an interrupted earlier build's leftovers first (Spark)
     if build.load in _INCREMENTAL:
         return incremental(engine, build)
     materialization = _BY_LOAD.get(build.load, table)
