@@ -25,6 +25,12 @@ _LOCK_HINT = (
     "process at a time, so stop that process or open the file read-only"
 )
 
+# A commit whose WAL would pass this size checkpoints instead, which skips the WAL: a build's
+# rows are then written once, not to the WAL at commit and again by the checkpoint at close
+# (on 100k applied rows: 0.019 s against 0.008 s + 0.019 s). Small commits (views, DDL) still
+# go to the WAL: a checkpoint costs about 10 ms of metadata on a 1,000-table file.
+CHECKPOINT_THRESHOLD = "1MB"
+
 _KIND = """
 select 'table' from duckdb_tables()
  where database_name = current_database() and schema_name = $schema
@@ -256,7 +262,12 @@ class _Rollback(Exception):
 
 def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(path, read_only=read_only)
+        conn = duckdb.connect(path, read_only=read_only)
+        if not read_only and path != ":memory:":
+            # SET, not connect(config=...): another connection to the same file in this
+            # process would otherwise be refused for a different configuration
+            conn.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        return conn
     except duckdb.Error as err:
         raise _engine_error(err, None) from err
 

@@ -88,6 +88,14 @@ def key_checks(
 
 
 def _key_probe(table: str, key: list[str], unique_on: list[str], dialect: str) -> str | None:
+    failing = _key_failing(key, unique_on, dialect)
+    if failing is None:
+        return None  # the exact checks run, one query each
+    return exp.select(failing).from_(table_ref(table)).sql(dialect=dialect)
+
+
+def _key_failing(key: list[str], unique_on: list[str], dialect: str) -> exp.Expr | None:
+    """Rows with a null key column, plus non-null rows minus their distinct keys: 0 = pass."""
     nulls = exp.Count(this=exp.Star())
     nulls_in_key = exp.Filter(
         this=nulls,
@@ -112,9 +120,23 @@ def _key_probe(table: str, key: list[str], unique_on: list[str], dialect: str) -
             this=exp.Count(this=exp.Distinct(expressions=[hashed])), expression=complete.copy()
         )
     else:
-        return None  # the exact checks run, one query each
-    failing = exp.Add(this=nulls_in_key, expression=exp.Sub(this=rows, expression=distinct))
-    return exp.select(failing).from_(table_ref(table)).sql(dialect=dialect)
+        return None
+    return exp.Add(this=nulls_in_key, expression=exp.Sub(this=rows, expression=distinct))
+
+
+def key_summary(table: str, key: Sequence[str], *, dialect: str = "duckdb") -> str | None:
+    """One row, one scan: row count, the key probe (0 = not null and unique), the key hash XOR.
+
+    What an increment's stage needs before an apply (materialize/keys.py): whether its keys
+    may be merged, how many rows it holds, and its part of the table's next fingerprint.
+    None where there is no key hash (see key_fingerprint); callers then run the exact checks.
+    """
+    aggregates = key_hash_xor(key, dialect=dialect)
+    failing = _key_failing(list(key), list(key), dialect)
+    if aggregates is None or failing is None:
+        return None
+    count, xor = aggregates
+    return exp.select(count, failing, xor).from_(table_ref(table)).sql(dialect=dialect)
 
 
 def key_fingerprint(table: str, key: Sequence[str], *, dialect: str = "duckdb") -> str | None:

@@ -38,7 +38,7 @@ from sqlglot import exp
 from mapforge.engines.base import Engine
 from mapforge.pipeline.materialize import rebuild
 from mapforge.pipeline.materialize.build import Applied, Build
-from mapforge.pipeline.materialize.keys import check_keys
+from mapforge.pipeline.materialize.keys import StageKeys, check_keys
 from mapforge.pipeline.materialize.narrow import narrow
 from mapforge.pipeline.materialize.sql import (
     SOURCE_ALIAS,
@@ -88,31 +88,32 @@ def incremental(engine: Engine, build: Build) -> Applied:
         run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
         run(engine, exp.insert(increment(engine, build, columns, narrowed), table(stage)))
         run(engine, drop(narrowed))
-        check_keys(engine, build.name, build.key, stage)
-        rows = engine.row_count(stage)
+        staged = check_keys(engine, build.name, build.key, stage)
         after = (
-            _apply(engine, build, columns, stage, before if proved else None) if rows else before
+            _apply(engine, build, columns, staged, before if proved else None)
+            if staged.rows
+            else before
         )
         run(engine, drop(stage))
-    return Applied(rows, keys_proved=proved, fingerprint=after if proved else None)
+    return Applied(staged.rows, keys_proved=proved, fingerprint=after if proved else None)
 
 
 def _apply(
-    engine: Engine, build: Build, columns: Sequence[str], stage: str, before: str | None
+    engine: Engine, build: Build, columns: Sequence[str], staged: StageKeys, before: str | None
 ) -> str | None:
     """Apply the stage; given the key fingerprint `before` it, return the one after it."""
+    stage = staging(build.name, "stage")
     statements = apply(engine, build, columns, stage)
     removed = None
-    if before is not None and isinstance(statements[0], exp.Delete):
+    if before is not None and staged.fingerprint and isinstance(statements[0], exp.Delete):
         removed = counted_delete(engine, statements[0], build.key)  # runs the DELETE
         statements = statements[1:] if removed is not None else statements
     for statement in statements:
         run(engine, statement)
     if before is None:
         return None
-    added = fingerprint(engine, stage, build.key) if removed is not None else None
-    if removed is not None and added is not None:
-        return shifted(before, removed, added)
+    if removed is not None and staged.fingerprint is not None:
+        return shifted(before, removed, staged.fingerprint)
     return fingerprint(engine, build.name, build.key)  # after a MERGE: scan
 
 

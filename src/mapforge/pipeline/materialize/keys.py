@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
@@ -10,15 +11,40 @@ from sqlglot import exp
 from mapforge.engines.base import Engine
 from mapforge.errors import PipelineError
 from mapforge.pipeline.materialize.sql import col, render, table
+from mapforge.quality.builders import key_summary
 
 
-def check_keys(engine: Engine, target: str, key: Sequence[str], stage: str) -> None:
-    """Raise PipelineError naming target, key and a sample when a key is null or repeated."""
+@dataclass(frozen=True)
+class StageKeys:
+    """What the key check learned of a stage: its rows, and its key fingerprint if hashed."""
+
+    rows: int
+    fingerprint: str | None = None  # `count:xor`, as pipeline/proof.py computes for tables
+
+
+def check_keys(engine: Engine, target: str, key: Sequence[str], stage: str) -> StageKeys:
+    """Raise PipelineError naming target, key and a sample when a key is null or repeated.
+
+    Where the engine has a key hash, one scan of the stage answers all three questions
+    (rows, keys sound, fingerprint); only a stage that fails it runs the exact queries, which
+    name a sample (or clear a hash collision). Elsewhere the exact queries always run.
+    """
     if not key:
         raise PipelineError(
             f"{target}: an incremental or scd2 load needs a key",
             hint="mark its key columns in the mapping",
         )
+    summary = key_summary(stage, key, dialect=engine.dialect)
+    if summary is None:
+        _exact(engine, target, key, stage)
+        return StageKeys(engine.row_count(stage))
+    rows, failing, xor = engine.query(summary).rows[0]
+    if failing:
+        _exact(engine, target, key, stage)
+    return StageKeys(int(rows), f"{int(rows)}:{int(xor)}")
+
+
+def _exact(engine: Engine, target: str, key: Sequence[str], stage: str) -> None:
     null = exp.or_(*(col(k).is_(exp.null()) for k in key))
     sample = _first(
         engine, exp.select(*(col(k) for k in key)).from_(table(stage)).where(null).limit(1)
