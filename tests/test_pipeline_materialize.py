@@ -113,16 +113,21 @@ def test_bad_keys_are_caught_before_the_merge(
     ("values", "message"),
     [
         ("(1, 1), (1, 2), (2, null)", r"pairs: key \(a, b\), e.g. \(a=2, b=None\) has a null"),
-        ("(1, 1), (1, 2), (1, 2)", r"pairs: key \(a, b\), e.g. \(a=1, b=2\) appears more than once"),
+        (
+            "(1, 1), (1, 2), (1, 2)",
+            r"pairs: key \(a, b\), e.g. \(a=1, b=2\) appears more than once",
+        ),
     ],
 )
 def test_a_composite_stage_key_is_checked_in_one_scan_and_named_when_bad(
     engine: DuckDBEngine, values: str, message: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine.execute(f"create temp table stage as select * from (values {values}) v(a, b)")
-    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
-        with pytest.raises(PipelineError, match=message):
-            check_keys(engine, "pairs", ("a", "b"), "stage")
+    with (
+        caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"),
+        pytest.raises(PipelineError, match=message),
+    ):
+        check_keys(engine, "pairs", ("a", "b"), "stage")
     # the one-scan summary first, then the exact queries that find the sample
     assert len(caplog.records) >= 2
 
@@ -130,7 +135,9 @@ def test_a_composite_stage_key_is_checked_in_one_scan_and_named_when_bad(
 def test_a_sound_stage_key_costs_one_statement_and_gives_the_stage_fingerprint(
     engine: DuckDBEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine.execute("create temp table stage as select range % 7 as a, range // 7 as b from range(50)")
+    engine.execute(
+        "create temp table stage as select range % 7 as a, range // 7 as b from range(50)"
+    )
     with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
         staged = check_keys(engine, "pairs", ("a", "b"), "stage")
     assert len(caplog.records) == 1
