@@ -130,18 +130,21 @@ _ENGINE_LOG.addHandler(STATEMENTS)
 _ENGINE_LOG.setLevel(logging.DEBUG)
 _ENGINE_LOG.propagate = False
 
-# statement kinds, by the first words mapforge gives each (order matters: first match wins)
+# statement kinds, by the first words mapforge gives each and a word they contain
+# (order matters: first match wins)
 _KINDS = [
-    ("key tests", ("select count(*) filter",)),
-    ("key fingerprint", ("select count(*), coalesce(bit_xor(hash(",)),
-    ("other tests", ("select count(*) from (",)),
-    ("build", ('create table "main"."__mapforge_tmp_',)),
-    ("stage", ('create temporary table "__mapforge_stage_', 'insert into "__mapforge_stage_')),
-    ("stage source rows", ('create temporary table "__mapforge_source_',)),
-    ("stage key check", ('select "',)),
-    ("watermark", ("select max(",)),
-    ("apply", ("delete from", "insert into", "merge into", "with __mapforge_gone")),
-    ("commit", ("commit",)),
+    ("key tests", ("select count(*) filter",), ""),
+    ("apply", ("select count(*), coalesce(bit_xor(hash(",), " where exists("),  # rows to delete
+    ("key fingerprint", ("select count(*), coalesce(bit_xor(hash(",), ""),
+    ("stage key check", ("select count(*), count(*) filter",), "__mapforge_stage_"),
+    ("other tests", ("select count(*) from (",), ""),
+    ("build", ('create table "main"."__mapforge_tmp_',), ""),
+    ("stage", ('create temporary table "__mapforge_stage_', 'insert into "__mapforge_stage_'), ""),
+    ("stage source rows", ('create temporary table "__mapforge_source_',), ""),
+    ("stage key check", ('select "',), ""),
+    ("watermark", ("select max(",), ""),
+    ("apply", ("delete from", "insert into", "merge into"), ""),
+    ("commit", ("commit",), ""),
 ]
 
 
@@ -150,7 +153,9 @@ def profile(statements: list[tuple[float, str]]) -> dict[str, float]:
     kinds: dict[str, float] = {}
     for seconds, sql in statements:
         text = sql.lower()
-        kind = next((k for k, starts in _KINDS if text.startswith(starts)), "other")
+        kind = next(
+            (k for k, starts, has in _KINDS if text.startswith(starts) and has in text), "other"
+        )
         kinds[kind] = kinds.get(kind, 0.0) + seconds
     return {k: round(v, 3) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])}
 

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from sqlglot import exp
 
 from mapforge import api
 from mapforge.engines.duckdb import DuckDBEngine
-from mapforge.pipeline.proof import fingerprint, proved_message
+from mapforge.pipeline.materialize.incremental import delete_insert
+from mapforge.pipeline.proof import counted_delete, fingerprint, proved_message, shifted
 from mapforge.pipeline.results import RunResult, TargetResult
 from mapforge.pipeline.state import RunState
 from mapforge.project import open_project
@@ -254,3 +256,38 @@ def test_the_fingerprint_after_an_apply_equals_a_scan_of_the_table(
             and str(r.args[1]).endswith('FROM "fct"')  # type: ignore[index]
         ]
         assert len(table_scans) == (1 if strategy == "delete+insert" else 2)  # before (and after)
+
+
+def test_a_composite_key_fingerprint_tells_duplicates_from_the_verified_table() -> None:
+    """DuckDB's hash(a, b) XORs to zero over a grid of keys; the fingerprint must not."""
+    with DuckDBEngine() as engine:
+        engine.execute(
+            "create table verified as select * from (values (1, 0), (1, 1), (2, 0), (2, 1)) v(a, b)"
+        )
+        engine.execute(
+            "create table doubled as select * from (values (1, 0), (1, 0), (2, 1), (2, 1)) v(a, b)"
+        )
+        assert fingerprint(engine, "verified", ["a", "b"]) != fingerprint(
+            engine, "doubled", ["a", "b"]
+        )
+
+
+def test_a_counted_delete_on_a_composite_key_adds_up_to_a_scan() -> None:
+    with DuckDBEngine() as engine:
+        engine.execute(
+            "create table t as select range // 4 as a, range % 4 as b, 0 as v from range(400)"
+        )
+        engine.execute(
+            "create temp table s as select a, b, 1 as v from t where a >= 90"
+            " union all select 100 + range // 4, range % 4, 1 from range(40)"
+        )
+        key = ["a", "b"]
+        before, added = fingerprint(engine, "t", key), fingerprint(engine, "s", key)
+        delete, insert = delete_insert("t", key, ["a", "b", "v"], "s")
+        assert isinstance(delete, exp.Delete)
+        removed = counted_delete(engine, delete, key)
+        engine.execute(insert.sql(dialect="duckdb"))
+        assert removed is not None and removed.startswith("40:")
+        assert before and added
+        assert shifted(before, removed, added) == fingerprint(engine, "t", key)
+        assert engine.row_count("t") == 440

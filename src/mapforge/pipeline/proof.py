@@ -9,15 +9,15 @@ old table's key was unique and not null, the new table's is too, and the full-ta
 
 The precondition is checked, not assumed. After a full key check passes, the run records in
 state.sqlite the table's *key fingerprint*: its row count and the XOR of a 64-bit hash of
-each row's key (quality.builders.key_fingerprint, one streaming scan, 0.012 s at 10M rows;
+each row's key (quality.builders.key_fingerprint, one streaming scan, 0.012-0.018 s at 10M rows;
 why count + XOR identifies a verified table is argued there). The next incremental run
 recomputes it inside the apply's transaction, before applying: equal means the key multiset
 is the one that was verified; then it applies and records the fingerprint after the apply
-for the run after. That one is arithmetic, not a second scan: the DELETE returns the hashes
-of the keys it removed (`WITH gone AS (DELETE ... RETURNING hash(key)) SELECT count, XOR`),
-the stage holds the keys the INSERT adds, and XOR undoes itself (`shifted`;
-test_pipeline_keyproof checks the result equals a scan). A MERGE has no RETURNING of the
-rows it replaced, so after one the table is scanned again. Anything else (no record, a
+for the run after. That one is arithmetic, not a second scan: the rows the DELETE removes
+are fingerprinted just before it, by a SELECT with its WHERE (and its reported count must
+agree), the stage's key check fingerprints the keys the INSERT adds, and XOR undoes itself
+(`shifted`; test_pipeline_keyproof checks the result equals a scan). A MERGE reports no
+such rows, so after one the table is scanned again. Anything else (no record, a
 failed key check, a different key, a different fingerprint, a full refresh or a first build,
 an engine without the hash) runs the full key checks as before, and records them if they
 pass.
@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from mapforge.engines.base import Engine
-from mapforge.quality.builders import key_fingerprint, key_hash, key_hash_xor
+from mapforge.quality.builders import key_fingerprint, key_hash_xor
 
 PROVING_LOADS = frozenset({"incremental", "merge"})
 
@@ -53,16 +53,23 @@ def fingerprint(engine: Engine, table: str, key: Sequence[str]) -> str | None:
 
 
 def counted_delete(engine: Engine, delete: exp.Delete, key: Sequence[str]) -> str | None:
-    """Run `delete`; the fingerprint of the rows it removed, or None (not run: no hash here)."""
-    hashed = key_hash(key, dialect=engine.dialect)
-    aggregates = key_hash_xor(key, dialect=engine.dialect, of=exp.column("h"))
-    if hashed is None or aggregates is None:
+    """Run `delete`; the fingerprint of the rows it removed, or None when that is not known.
+
+    The rows are fingerprinted by a SELECT with the DELETE's own WHERE, just before it in
+    the same transaction, and the DELETE's reported row count must agree. On DuckDB this is
+    twice as fast as `WITH gone AS (DELETE ... RETURNING hash) SELECT ...` (0.006 s against
+    0.012 s for 50k of 10M rows). None (the caller then scans the table) where the engine
+    has no key hash or does not report the count.
+    """
+    aggregates = key_hash_xor(key, dialect=engine.dialect)
+    if aggregates is None:
+        engine.execute(delete.sql(dialect=engine.dialect))
         return None
-    returning = delete.copy()
-    returning.set("returning", exp.Returning(expressions=[exp.alias_(hashed, "h")]))
-    gone = "__mapforge_gone"
-    query = exp.select(*aggregates).from_(gone).with_(gone, as_=returning)
-    count, total = engine.query(query.sql(dialect=engine.dialect)).rows[0]
+    doomed = exp.select(*aggregates).from_(delete.this.copy()).where(delete.args["where"].this)
+    count, total = engine.query(doomed.sql(dialect=engine.dialect)).rows[0]
+    reported = engine.query(delete.sql(dialect=engine.dialect)).rows
+    if not reported or int(reported[0][0]) != int(count):
+        return None
     return f"{int(count)}:{int(total)}"
 
 

@@ -102,12 +102,12 @@ def _apply(
     engine: Engine, build: Build, columns: Sequence[str], staged: StageKeys, before: str | None
 ) -> str | None:
     """Apply the stage; given the key fingerprint `before` it, return the one after it."""
-    stage = staging(build.name, "stage")
-    statements = apply(engine, build, columns, stage)
+    statements = apply(engine, build, columns, staging(build.name, "stage"))
+    counted = before is not None and staged.fingerprint is not None
     removed = None
-    if before is not None and staged.fingerprint and isinstance(statements[0], exp.Delete):
+    if counted and isinstance(statements[0], exp.Delete):
         removed = counted_delete(engine, statements[0], build.key)  # runs the DELETE
-        statements = statements[1:] if removed is not None else statements
+        statements = statements[1:]
     for statement in statements:
         run(engine, statement)
     if before is None:
