@@ -15,6 +15,7 @@ from mapforge.mapping.spec import ColumnMapping, Load, Target
 from mapforge.pipeline.materialize import Build, Options, materialize
 from mapforge.pipeline.materialize.incremental import literal
 from mapforge.pipeline.materialize.keys import StageKeys, check_keys
+from mapforge.pipeline.materialize.sql import selected_columns, source
 from mapforge.pipeline.proof import fingerprint
 from mapforge.pipeline.tests import run_target_tests, target_checks
 
@@ -367,3 +368,27 @@ def test_an_scd2_key_is_unique_per_version_in_mapforge_test_too(engine: DuckDBEn
     }
     engine.execute("insert into tgt select * from tgt where id = 1")  # the same version twice
     assert outcomes(engine, target)["unique_tgt_id_valid_from"] == ("fail", 1)
+
+
+@pytest.mark.parametrize(
+    ("sql", "names", "statements"),
+    [
+        (
+            "select id, upper(name) as Name, src.updated_at from src",
+            ["id", "Name", "updated_at"],
+            0,
+        ),
+        ("select *, 1 as one from src", ["id", "name", "updated_at", "one"], 1),
+        ("select id + 1 from src", ["(id + 1)"], 1),
+    ],
+)
+def test_the_selected_columns_are_read_off_a_named_select_and_queried_otherwise(
+    engine: DuckDBEngine,
+    sql: str,
+    names: list[str],
+    statements: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        assert selected_columns(engine, source(sql, engine)) == names
+    assert len(caplog.records) == statements

@@ -14,7 +14,7 @@ from mapforge.engines.duckdb import DuckDBEngine
 from mapforge.pipeline.materialize import Build, Options, materialize
 from mapforge.pipeline.materialize.incremental import increment
 from mapforge.pipeline.materialize.narrow import narrow
-from mapforge.pipeline.materialize.sql import columns_of, create_temp, render
+from mapforge.pipeline.materialize.sql import columns_of, create_temp, render, source
 
 MARK = exp.Literal.number(5)
 
@@ -129,8 +129,9 @@ def test_the_narrowed_increment_has_the_rows_of_the_filtered_select(
     change(engine)
     columns = columns_of(engine, "tgt")
     with engine.transaction():
-        engine.execute(render(create_temp("plain", increment(engine, b, columns)), engine))
-        narrowed = increment(engine, b, columns, "__mapforge_source_tgt")
+        query = source(b.sql, engine)
+        engine.execute(render(create_temp("plain", increment(engine, b, columns, query)), engine))
+        narrowed = increment(engine, b, columns, query, "__mapforge_source_tgt")
         assert engine.row_count("__mapforge_source_tgt") < engine.row_count("items")
         engine.execute(render(create_temp("narrowed", narrowed), engine))
         assert engine.row_count("plain") > 5

@@ -52,6 +52,7 @@ from mapforge.pipeline.materialize.sql import (
     require_same_columns,
     run,
     select_from,
+    selected_columns,
     source,
     staging,
     table,
@@ -68,14 +69,15 @@ def incremental(engine: Engine, build: Build) -> Applied:
             return Applied(built, rebuilt=True)
         return Applied(engine.build_table(build.name, build.sql), rebuilt=True)
     columns = columns_of(engine, build.name)
-    selected = columns_of(engine, source(build.sql, engine))
+    query = source(build.sql, engine)  # parsed once: the increment is built from it below
+    selected = selected_columns(engine, query)
     if partition is not None:  # the table lists its partition column last
         rebuild.require_partitioned(engine, build.name, partition)
         selected = rebuild.partition_last(selected, partition)
     require_same_columns(build.name, columns, selected)
     stage = staging(build.name, "stage")
     if not engine.supports_transactions:  # no atomic DML: compute the new table, swap it in
-        new = increment(engine, build, columns)
+        new = increment(engine, build, columns, query)
         if partition is not None:  # ... or only the partitions the increment touches
             return Applied(rebuild.partitions(engine, build, columns, stage, new, partition))
         return Applied(rebuild.incremental(engine, build, columns, stage, new))
@@ -86,7 +88,7 @@ def incremental(engine: Engine, build: Build) -> Applied:
         proved = before is not None and before == build.verified_fingerprint
         # typed like the table: the key is checked on the values the INSERT will store
         run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
-        run(engine, exp.insert(increment(engine, build, columns, narrowed), table(stage)))
+        run(engine, exp.insert(increment(engine, build, columns, query, narrowed), table(stage)))
         run(engine, drop(narrowed))
         staged = check_keys(engine, build.name, build.key, stage)
         after = (
@@ -118,14 +120,18 @@ def _apply(
 
 
 def increment(
-    engine: Engine, build: Build, columns: Sequence[str], narrowed: str | None = None
+    engine: Engine,
+    build: Build,
+    columns: Sequence[str],
+    query: exp.Subquery,
+    narrowed: str | None = None,
 ) -> exp.Query:
-    """The rows to apply: past the watermark, or not in the table yet.
+    """The rows to apply from `query` (source() of the build): past the watermark, or not in
+    the table yet.
 
     Given `narrowed`, the name of a TEMP table inside the caller's transaction, the source
     rows past the mark are first copied into it when that is exact (narrow.py).
     """
-    query = source(build.sql, engine)
     mark = build.options.watermark
     if mark is None:
         rows = select_from(columns, query, SOURCE_ALIAS)

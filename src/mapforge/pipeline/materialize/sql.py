@@ -82,6 +82,21 @@ def columns_of(engine: Engine, query: exp.Expression | str) -> list[str]:
     return engine.query(render(exp.select("*").from_(from_).limit(0), engine)).columns
 
 
+def selected_columns(engine: Engine, query: exp.Subquery) -> list[str]:
+    """The output names of `source()`'s SELECT: read off the tree when every item is a
+    column or has an alias (a locked SELECT always does), else by a LIMIT 0 read."""
+    select = query.this
+    if isinstance(select, exp.Select) and all(_named(e) for e in select.expressions):
+        return [e.alias_or_name for e in select.expressions]
+    return columns_of(engine, query)
+
+
+def _named(item: exp.Expression) -> bool:
+    if isinstance(item, exp.Alias):
+        return bool(item.alias)
+    return isinstance(item, exp.Column) and not isinstance(item.this, exp.Star)
+
+
 def require_same_columns(target: str, built: Sequence[str], selected: Sequence[str]) -> None:
     """An increment must have the target's columns; otherwise the mapping changed shape."""
     if [c.lower() for c in built] != [c.lower() for c in selected]:
