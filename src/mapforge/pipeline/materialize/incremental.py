@@ -146,7 +146,7 @@ def increment(
         run(engine, found.create)
         query = exp.Subquery(this=found.query, alias=query.args["alias"])
     rows = select_from(columns, query, SOURCE_ALIAS)
-    return rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound))
+    return rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound), copy=False)
 
 
 def literal(value: object) -> exp.Expression | None:
