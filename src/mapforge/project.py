@@ -61,7 +61,7 @@ class Project:
         if self._engine is None or self._engine_target != name:
             self.close()
             cfg = self.config.engine if name is None else self.config.engine_for(name)
-            self._engine = open_engine(cfg, self.dir)
+            self._engine = open_engine(cfg, self.dir, self.state_dir)
             self._engine_target = name
         return self._engine
 

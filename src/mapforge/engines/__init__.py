@@ -30,12 +30,15 @@ def connect(kind: str, **options: object) -> Engine:
     return _engine_class(kind)(**options)
 
 
-def open_engine(cfg: EngineConfig, base_dir: Path) -> Engine:
-    """Open the engine an `engine:` (or `targets.NAME:`) block of mapforge.yml describes."""
-    return connect(cfg.type, **_options(cfg, base_dir))
+def open_engine(cfg: EngineConfig, base_dir: Path, state_dir: Path | None = None) -> Engine:
+    """Open the engine an `engine:` (or `targets.NAME:`) block of mapforge.yml describes.
+
+    `state_dir` (the project's .mapforge/) is where an engine may cache catalog metadata.
+    """
+    return connect(cfg.type, **_options(cfg, base_dir, state_dir))
 
 
-def _options(cfg: EngineConfig, base_dir: Path) -> dict[str, object]:
+def _options(cfg: EngineConfig, base_dir: Path, state_dir: Path | None) -> dict[str, object]:
     from mapforge.errors import ConfigError
 
     if cfg.type == "postgres":
@@ -50,6 +53,10 @@ def _options(cfg: EngineConfig, base_dir: Path) -> dict[str, object]:
         path = Path(cfg.path)
         resolved = path if cfg.path == ":memory:" or path.is_absolute() else base_dir / path
         options["path"] = str(resolved)
+        if state_dir is not None:
+            from mapforge.engines.duckdb_keys import KEY_CACHE_FILE
+
+            options["key_cache"] = str(state_dir / KEY_CACHE_FILE)
     if cfg.type == "spark":
         options.update(master=cfg.master, spark_conf=cfg.spark_conf)
         if cfg.warehouse:  # relative to the project, like duckdb's path

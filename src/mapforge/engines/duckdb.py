@@ -14,6 +14,7 @@ import duckdb
 from mapforge.catalog.model import Catalog, Table
 from mapforge.engines.base import ClosingContext, QueryResult, strip_statement
 from mapforge.engines.duckdb_catalog import INTERNAL_PREFIX, quote, read_catalog
+from mapforge.engines.duckdb_keys import KeyCache
 from mapforge.errors import EngineError
 
 # DEBUG records each statement with its seconds: `mapforge.engines.duckdb` is the hook for
@@ -60,9 +61,12 @@ class DuckDBEngine(ClosingContext):
         read_only: bool = False,
         schema: str = "main",
         _conn: duckdb.DuckDBPyConnection | None = None,
+        key_cache: str | Path | None = None,
     ) -> None:
         self.path = str(path)
         self.schema = schema
+        # where catalog() keeps the tables' keys between processes (engines/duckdb_keys.py)
+        self.key_cache = Path(key_cache) if key_cache is not None else None
         self._conn = _conn if _conn is not None else _open(self.path, read_only)
         if schema != "main":
             if not read_only:
@@ -75,7 +79,8 @@ class DuckDBEngine(ClosingContext):
     def catalog(self, counts: bool = True) -> Catalog:
         """Introspect tables and views of the schema (mapforge's own objects excluded)."""
         try:
-            return read_catalog(self._conn, self.schema, counts=counts)
+            cache = KeyCache.load(self.key_cache) if self.key_cache is not None else None
+            return read_catalog(self._conn, self.schema, counts=counts, key_cache=cache)
         except duckdb.Error as err:
             raise _engine_error(err, None) from err
 

@@ -8,18 +8,20 @@ from typing import Any
 import duckdb
 
 from mapforge.catalog.model import Catalog, Column, Table, key_constraints
+from mapforge.engines.duckdb_keys import KeyCache, cached_keys
 
 # Objects mapforge creates for itself (build_table's staging tables) are never user data.
 INTERNAL_PREFIX = "__mapforge_"
 
 # `database_name = current_database()` skips attached databases and the `temp` catalog
 # that holds TEMP tables (whose schema is also called `main`).
+# `sql` and `index_count` of a table say whether it can have keys and which (duckdb_keys.py)
 _OBJECTS = """
-select table_name, 'table' as kind, comment from duckdb_tables()
+select table_name, 'table' as kind, comment, sql, index_count from duckdb_tables()
  where database_name = current_database() and schema_name = $schema
    and not internal and not temporary
 union all
-select view_name, 'view', comment from duckdb_views()
+select view_name, 'view', comment, null, 0 from duckdb_views()
  where database_name = current_database() and schema_name = $schema
    and not internal and not temporary
 """
@@ -42,14 +44,24 @@ select table_name, constraint_type, constraint_column_names,
 """
 
 
-def read_catalog(conn: duckdb.DuckDBPyConnection, schema: str, *, counts: bool = True) -> Catalog:
-    """Tables and views of `schema`, sorted by name, with columns, keys, comments, counts."""
+def read_catalog(
+    conn: duckdb.DuckDBPyConnection,
+    schema: str,
+    *,
+    counts: bool = True,
+    key_cache: KeyCache | None = None,
+) -> Catalog:
+    """Tables and views of `schema`, sorted by name, with columns, keys, comments, counts.
+
+    Keys come from `key_cache` when it holds every indexed table's definition.
+    """
     objects = [r for r in _rows(conn, _OBJECTS, schema) if not r[0].startswith(INTERNAL_PREFIX)]
     columns = _columns(conn, schema)
-    keys = _keys(conn, schema)
+    indexed = {name: sql for name, kind, _, sql, indexes in objects if kind == "table" and indexes}
+    keys = cached_keys(indexed, key_cache, lambda: _keys(conn, schema))
     tables = [
         _table(conn, schema, name, kind, comment, columns.get(name, []), keys.get(name, []), counts)
-        for name, kind, comment in sorted(objects)
+        for name, kind, comment, _, _ in sorted(objects)
     ]
     return Catalog.of(tables, dialect="duckdb")
 
