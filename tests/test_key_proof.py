@@ -178,6 +178,27 @@ def test_a_cast_that_is_not_injective_is_no_proof() -> None:
     assert proof("SELECT CAST(k AS DECIMAL(10,2)) AS k FROM t", ["k"], catalog)[0]
 
 
+@pytest.mark.parametrize(
+    ("stored", "proved"),
+    [
+        ({"order_id": "BIGINT", "line_no": "INTEGER"}, True),
+        ({"order_id": "BIGINT", "line_no": "INT"}, True),  # spelled otherwise, same type
+        ({"order_id": "INTEGER", "line_no": "INTEGER"}, False),  # the SELECT casts to BIGINT
+        ({"order_id": "BIGINT", "line_no": "DOUBLE"}, False),  # line_no is stored as a double
+        ({"order_id": "BIGINT"}, False),  # a key column the table lacks
+    ],
+)
+def test_a_key_stored_in_another_type_than_the_select_gives_is_no_proof(
+    catalog: Catalog, stored: dict[str, str], proved: bool
+) -> None:
+    """An increment's stage is typed like its table: the INSERT casts, and a cast may merge."""
+    table = Table(name="fct", columns=[Column(name=n, type=t) for n, t in stored.items()])
+    found = prove_key(LINE, ["order_id", "line_no"], catalog, enforces_keys=True, stored_in=table)
+    assert found.proved is proved, found.reason
+    if not proved:
+        assert "is not stored in the type the SELECT gives it" in found.reason
+
+
 FAN_OUT = """
 targets:
   - name: dim_customer

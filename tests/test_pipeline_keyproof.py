@@ -291,3 +291,27 @@ def test_a_counted_delete_on_a_composite_key_adds_up_to_a_scan() -> None:
         assert before and added
         assert shifted(before, removed, added) == fingerprint(engine, "t", key)
         assert engine.row_count("t") == 440
+
+
+def test_an_increment_from_a_keyed_source_is_counted_not_probed(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """orders' PRIMARY KEY proves every increment's key: the stage is only counted."""
+    sql(root, "alter table orders add primary key (order_id)")
+    with open_project(root) as project:
+        assert api.plan(project).ok  # the catalog changed
+    first = run(root, T1)
+    change(root, 2)
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        second = run(root, T2)
+    assert fct(second).rows == 11
+    assert outcomes(second)[UNIQUE]["message"] == proved_message(
+        first.invocation_id, first.invocation_id
+    )
+    stage = [str(r.args[1]) for r in caplog.records if "__mapforge_stage_fct" in str(r.args[1])]  # type: ignore[index]
+    assert any(s.startswith("SELECT COUNT(*), COALESCE(BIT_XOR(") for s in stage)
+    assert not any("COUNT(DISTINCT" in s for s in stage)
+    with RunState(root / ".mapforge") as state:
+        proof = state.key_proof("fct")
+    with DuckDBEngine(root / "warehouse.duckdb") as engine:
+        assert proof is not None and proof.fingerprint == fingerprint(engine, "fct", ["order_id"])

@@ -68,8 +68,14 @@ def prove_key(
     *,
     enforces_keys: bool,
     targets: Collection[str] = (),
+    stored_in: Table | None = None,
 ) -> KeyProof:
-    """Prove `key` unique and not null in the rows of `sql`, or say why it cannot be."""
+    """Prove `key` unique and not null in the rows of `sql`, or say why it cannot be.
+
+    With `stored_in`, the table the rows are inserted into (an increment's stage is typed
+    like its target), each key output must also have that table's column type: an INSERT's
+    implicit cast (DECIMAL into INTEGER) could merge two keys the proof kept apart.
+    """
     if not key:
         return _no("no key")
     if not enforces_keys:
@@ -90,8 +96,17 @@ def prove_key(
     if isinstance(outputs, str):
         return _no(outputs)
     if tree.args.get("group"):
-        return _by_grouping(tree, outputs, sources, catalog.dialect)
-    return _by_primary_key(tree, outputs, sources, catalog.dialect)
+        proof = _by_grouping(tree, outputs, sources, catalog.dialect)
+    else:
+        proof = _by_primary_key(tree, outputs, sources, catalog.dialect)
+    if not proof.proved or stored_in is None:
+        return proof
+    for name, output in zip(key, outputs, strict=True):
+        column = stored_in.column(name)
+        stored = _type(column.type, catalog.dialect) if column is not None else None
+        if stored is None or _output_type(output, sources, catalog.dialect) != stored:
+            return _no(f"key column {name} is not stored in the type the SELECT gives it")
+    return proof
 
 
 def _no(reason: str) -> KeyProof:
@@ -208,6 +223,17 @@ def _plain(
             return None
         current = to
     return source, column.name.lower()
+
+
+def _output_type(expr: exp.Expression, sources: list[_Source], dialect: str) -> exp.DataType | None:
+    """The type of a key output: its outermost cast's, or its column's catalog type."""
+    if isinstance(expr, exp.Cast):
+        return expr.to
+    if not isinstance(expr, exp.Column):
+        return None
+    source = _resolve(expr, sources)
+    column = source.table.column(expr.name) if source is not None else None
+    return _type(column.type, dialect) if column is not None else None
 
 
 def _type(text: str, dialect: str) -> exp.DataType | None:

@@ -152,7 +152,30 @@ class Runner:
             options=Options.from_config(target.config) if target else Options(),
             full_refresh=self.options.full_refresh,
             verified_fingerprint=self._verified(name, entry.load, key),
+            increment_keys_proved=self._increment_keys_proved(name, entry, key),
         )
+
+    def _increment_keys_proved(self, name: str, entry: LockEntry, key: tuple[str, ...]) -> bool:
+        """Whether every increment of the table has a sound key by construction of its SELECT.
+
+        The table must exist as the run starts (else the run builds it, no increment) and
+        store each key column in the type the SELECT gives it; the engine is the one
+        materialize runs on, whose keys the catalog describes.
+        """
+        stored = self.catalog.table(name) if self.catalog is not None else None
+        if entry.load not in PROVING_LOADS or not key or stored is None or entry.sql is None:
+            return False
+        if self.options.full_refresh or not self.engine.enforces_keys or stored.kind != "table":
+            return False
+        assert self.catalog is not None
+        return key_proof.prove_key(
+            entry.sql,
+            key,
+            self.catalog,
+            enforces_keys=True,
+            targets=set(self.lock.targets),
+            stored_in=stored,
+        ).proved
 
     def _verified(self, name: str, load: str, key: tuple[str, ...]) -> str | None:
         """The fingerprint of the table as its key was last verified, if it may prove this run."""

@@ -20,6 +20,9 @@ class Build:
     # incremental: the key fingerprint of the table when its key was last verified (state.sqlite);
     # None = nothing verified, so nothing to prove from (see pipeline/proof.py)
     verified_fingerprint: str | None = None
+    # the locked SELECT's key is unique and not null by construction, in the table's own types
+    # (pipeline/key_proof.py), so an increment's keys need no check, only counting
+    increment_keys_proved: bool = False
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,9 @@ def incremental(engine: Engine, build: Build) -> Applied:
         run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
         run(engine, exp.insert(increment(engine, build, columns, query, narrowed), table(stage)))
         run(engine, drop(narrowed))
-        staged = check_keys(engine, build.name, build.key, stage)
+        staged = check_keys(
+            engine, build.name, build.key, stage, proved=build.increment_keys_proved
+        )
         after = (
             _apply(engine, build, columns, staged, before if proved else None)
             if staged.rows

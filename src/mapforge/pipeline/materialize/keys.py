@@ -11,7 +11,7 @@ from sqlglot import exp
 from mapforge.engines.base import Engine
 from mapforge.errors import PipelineError
 from mapforge.pipeline.materialize.sql import col, render, table
-from mapforge.quality.builders import key_summary
+from mapforge.quality.builders import key_fingerprint, key_summary
 
 
 @dataclass(frozen=True)
@@ -22,18 +22,28 @@ class StageKeys:
     fingerprint: str | None = None  # `count:xor`, as pipeline/proof.py computes for tables
 
 
-def check_keys(engine: Engine, target: str, key: Sequence[str], stage: str) -> StageKeys:
+def check_keys(
+    engine: Engine, target: str, key: Sequence[str], stage: str, *, proved: bool = False
+) -> StageKeys:
     """Raise PipelineError naming target, key and a sample when a key is null or repeated.
 
     Where the engine has a key hash, one scan of the stage answers all three questions
     (rows, keys sound, fingerprint); only a stage that fails it runs the exact queries, which
     name a sample (or clear a hash collision). Elsewhere the exact queries always run.
+    `proved`: the keys are unique and not null by construction (Build.increment_keys_proved),
+    so the stage is only counted and fingerprinted.
     """
     if not key:
         raise PipelineError(
             f"{target}: an incremental or scd2 load needs a key",
             hint="mark its key columns in the mapping",
         )
+    if proved:
+        counted = key_fingerprint(stage, key, dialect=engine.dialect)
+        if counted is None:
+            return StageKeys(engine.row_count(stage))
+        rows, xor = engine.query(counted).rows[0]
+        return StageKeys(int(rows), f"{int(rows)}:{int(xor)}")
     summary = key_summary(stage, key, dialect=engine.dialect)
     if summary is None:
         _exact(engine, target, key, stage)
