@@ -135,6 +135,7 @@ _ENGINE_LOG.propagate = False
 _KINDS = [
     ("key tests", ("select count(*) filter",), ""),
     ("apply", ("select count(*), coalesce(bit_xor(hash(",), " where exists("),  # rows to delete
+    ("stage key check", ("select count(*), coalesce(bit_xor(hash(",), "__mapforge_stage_"),
     ("key fingerprint", ("select count(*), coalesce(bit_xor(hash(",), ""),
     ("stage key check", ("select count(*), count(*) filter",), "__mapforge_stage_"),
     ("other tests", ("select count(*) from (",), ""),
