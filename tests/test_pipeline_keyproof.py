@@ -315,3 +315,73 @@ def test_an_increment_from_a_keyed_source_is_counted_not_probed(
         proof = state.key_proof("fct")
     with DuckDBEngine(root / "warehouse.duckdb") as engine:
         assert proof is not None and proof.fingerprint == fingerprint(engine, "fct", ["order_id"])
+
+
+def marks_read(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The high-water mark reads of the table (not of the stage)."""
+    return [
+        str(r.args[1])  # type: ignore[index]
+        for r in caplog.records
+        if str(r.args[1]).startswith('SELECT MAX("updated_at") FROM "fct"')  # type: ignore[index]
+    ]
+
+
+def test_the_next_run_reads_the_mark_past_the_last_one_and_not_the_whole_column(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run(root, T1)
+    for mark, when, rows in ((2, T2, 11), (3, T3, 7)):  # 7: 0..4, 1002 (at 2) and 1003
+        change(root, mark)
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+            assert fct(run(root, when)).rows == rows
+        with RunState(root / ".mapforge") as state:
+            assert state.watermark("fct", "duckdb") == str(mark)  # the mark it reached
+        # the first apply after the build reads the column; later ones read past the hint
+        expected = ['SELECT MAX("updated_at") FROM "fct"'] if mark == 2 else []
+        expected += (
+            [] if mark == 2 else ['SELECT MAX("updated_at") FROM "fct" WHERE "updated_at" >= 2']
+        )
+        assert marks_read(caplog) == expected
+
+
+def test_a_hint_past_every_row_falls_back_to_the_column(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run(root, T1)
+    change(root, 2)
+    run(root, T2)  # the hint is now 2
+    sql(root, "delete from fct where updated_at >= 2")  # outside mapforge: the mark drops to 1
+    sql(root, "update orders set amount = amount + 5 where order_id = 50")  # at 0: not past 1
+    sql(root, "update orders set amount = 600, updated_at = 1 where order_id = 60")  # at it
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        third = run(root, T3)
+    assert marks_read(caplog) == [
+        'SELECT MAX("updated_at") FROM "fct" WHERE "updated_at" >= 2',
+        'SELECT MAX("updated_at") FROM "fct"',
+    ]
+    assert third.ok
+    got = dict(sql(root, "select order_id, amount from fct where order_id in (0, 5, 60, 1002)"))
+    assert got[60] == 600 and got[1002] == 1 and got[0] == 1  # re-read from mark 1
+    assert sql(root, "select count(*) from fct") == [(101,)]
+
+
+def test_a_full_refresh_forgets_the_hint(root: Path) -> None:
+    run(root, T1)
+    change(root, 2)
+    run(root, T2)
+    run(root, T3, full_refresh=True)
+    with RunState(root / ".mapforge") as state:
+        assert state.watermark("fct", "duckdb") is None
+
+
+def test_a_state_file_from_before_watermarks_is_migrated(tmp_path: Path) -> None:
+    from mapforge.migrations import Database
+    from mapforge.pipeline import state as state_module
+
+    Database(tmp_path / state_module.STATE_FILE, state_module.MIGRATIONS[:2]).close()
+    with RunState(tmp_path) as state:
+        assert state.watermark("fct", "duckdb") is None
+        state.record_watermark("fct", "duckdb", "2", "run-1")
+        assert state.watermark("fct", "duckdb") == "2"
+        assert state.watermark("fct", "postgres") is None  # a literal is read in its dialect

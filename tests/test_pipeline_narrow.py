@@ -130,8 +130,9 @@ def test_the_narrowed_increment_has_the_rows_of_the_filtered_select(
     columns = columns_of(engine, "tgt")
     with engine.transaction():
         query = source(b.sql, engine)
-        engine.execute(render(create_temp("plain", increment(engine, b, columns, query)), engine))
-        narrowed = increment(engine, b, columns, query, "__mapforge_source_tgt")
+        plain = increment(engine, b, columns, query).rows
+        engine.execute(render(create_temp("plain", plain), engine))
+        narrowed = increment(engine, b, columns, query, "__mapforge_source_tgt").rows
         assert engine.row_count("__mapforge_source_tgt") < engine.row_count("items")
         engine.execute(render(create_temp("narrowed", narrowed), engine))
         assert engine.row_count("plain") > 5

@@ -135,6 +135,7 @@ class Runner:
         result = TargetResult(
             name, RunStatus.SUCCESS, rows=applied.rows, timing=[Timing("execute", start, now())]
         )
+        self._remember_watermark(name, entry.load, engine.dialect, applied)
         self._test(name, entry, result, engine, applied)
         result.execution_time = time.perf_counter() - clock
         return result
@@ -153,7 +154,21 @@ class Runner:
             full_refresh=self.options.full_refresh,
             verified_fingerprint=self._verified(name, entry.load, key),
             increment_keys_proved=self._increment_keys_proved(name, entry, key),
+            watermark_hint=self._watermark_hint(name, entry.load),
         )
+
+    def _remember_watermark(self, name: str, load: str, dialect: str, applied: Applied) -> None:
+        if self.state is None or load not in PROVING_LOADS:
+            return
+        if applied.rebuilt:
+            self.state.forget_watermark(name)
+        elif applied.watermark is not None:
+            self.state.record_watermark(name, dialect, applied.watermark, self.run_id)
+
+    def _watermark_hint(self, name: str, load: str) -> str | None:
+        if self.state is None or load not in PROVING_LOADS or self.options.full_refresh:
+            return None
+        return self.state.watermark(name, self.engine.dialect)
 
     def _increment_keys_proved(self, name: str, entry: LockEntry, key: tuple[str, ...]) -> bool:
         """Whether every increment of the table has a sound key by construction of its SELECT.

@@ -9,6 +9,8 @@ nothing and only a power cut can lose the last commits (of a history, not of dat
 
 `key_proofs` holds, per target, the fingerprint of a table whose key was verified unique and
 not null (pipeline/proof.py): what lets an incremental run skip the full-table key check.
+`watermarks` holds the high-water mark each incremental table reached in its last apply:
+where the next run starts reading it (materialize/watermark.py).
 """
 
 from __future__ import annotations
@@ -51,7 +53,15 @@ def m002_key_proofs(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS = [m001_runs, m002_key_proofs]
+def m003_watermarks(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE watermarks (
+            target TEXT PRIMARY KEY, dialect TEXT NOT NULL, mark TEXT NOT NULL,
+            run_id TEXT NOT NULL, recorded_at TEXT NOT NULL)"""
+    )
+
+
+MIGRATIONS = [m001_runs, m002_key_proofs, m003_watermarks]
 _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 _ROWS_PER_INSERT = 300  # 3 parameters a row, well under SQLite's 32766 per statement
 
@@ -197,6 +207,27 @@ class RunState:
     def forget_key(self, target: str) -> None:
         """The key failed, or could not be checked: the next run must scan the table again."""
         self.db.execute("DELETE FROM key_proofs WHERE target = ?", (target,))
+
+    def watermark(self, target: str, dialect: str) -> str | None:
+        """The high-water mark `target` reached in its last apply, a SQL literal in `dialect`."""
+        rows = self.db.execute(
+            "SELECT mark FROM watermarks WHERE target = ? AND dialect = ?", (target, dialect)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def record_watermark(self, target: str, dialect: str, mark: str, run_id: str) -> None:
+        self.db.execute(
+            """INSERT INTO watermarks (target, dialect, mark, run_id, recorded_at)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (target) DO UPDATE SET dialect = excluded.dialect,
+                 mark = excluded.mark, run_id = excluded.run_id,
+                 recorded_at = excluded.recorded_at""",
+            (target, dialect, mark, run_id, now()),
+        )
+
+    def forget_watermark(self, target: str) -> None:
+        """The table was rebuilt: its mark is whatever the SELECT gave it now."""
+        self.db.execute("DELETE FROM watermarks WHERE target = ?", (target,))
 
     def history(self, target: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """The latest target runs, newest first, optionally of one target."""

@@ -23,6 +23,9 @@ class Build:
     # the locked SELECT's key is unique and not null by construction, in the table's own types
     # (pipeline/key_proof.py), so an increment's keys need no check, only counting
     increment_keys_proved: bool = False
+    # incremental: a watermark value the table held after its last apply (a SQL literal), so
+    # the high-water mark is read past it (materialize/watermark.py); None: read the column
+    watermark_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,5 @@ class Applied:
     # the table now holds exactly the rows of the locked SELECT (a table build, a first or
     # full-refresh incremental build), so a proof about the SELECT is one about the table
     rebuilt: bool = False
+    # the table's high-water mark after an incremental apply, a SQL literal: the next hint
+    watermark: str | None = None

@@ -28,10 +28,8 @@ rebuild.partitions); other engines ignore the option.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from typing import NamedTuple
 
 from sqlglot import exp
 
@@ -48,7 +46,7 @@ from mapforge.pipeline.materialize.sql import (
     drop,
     exists,
     keys_equal,
-    render,
+    literal,
     require_same_columns,
     run,
     select_from,
@@ -57,6 +55,7 @@ from mapforge.pipeline.materialize.sql import (
     staging,
     table,
 )
+from mapforge.pipeline.materialize.watermark import high_water, hint_after
 from mapforge.pipeline.proof import counted_delete, fingerprint, shifted
 
 
@@ -77,7 +76,7 @@ def incremental(engine: Engine, build: Build) -> Applied:
     require_same_columns(build.name, columns, selected)
     stage = staging(build.name, "stage")
     if not engine.supports_transactions:  # no atomic DML: compute the new table, swap it in
-        new = increment(engine, build, columns, query)
+        new = increment(engine, build, columns, query).rows
         if partition is not None:  # ... or only the partitions the increment touches
             return Applied(rebuild.partitions(engine, build, columns, stage, new, partition))
         return Applied(rebuild.incremental(engine, build, columns, stage, new))
@@ -88,7 +87,8 @@ def incremental(engine: Engine, build: Build) -> Applied:
         proved = before is not None and before == build.verified_fingerprint
         # typed like the table: the key is checked on the values the INSERT will store
         run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
-        run(engine, exp.insert(increment(engine, build, columns, query, narrowed), table(stage)))
+        rows, high = increment(engine, build, columns, query, narrowed)
+        run(engine, exp.insert(rows, table(stage)))
         run(engine, drop(narrowed))
         staged = check_keys(
             engine, build.name, build.key, stage, proved=build.increment_keys_proved
@@ -98,8 +98,12 @@ def incremental(engine: Engine, build: Build) -> Applied:
             if staged.rows
             else before
         )
+        mark = build.options.watermark
+        hint = hint_after(engine, stage, mark, high) if mark is not None else None
         run(engine, drop(stage))
-    return Applied(staged.rows, keys_proved=proved, fingerprint=after if proved else None)
+    return Applied(
+        staged.rows, keys_proved=proved, fingerprint=after if proved else None, watermark=hint
+    )
 
 
 def _apply(
@@ -121,13 +125,18 @@ def _apply(
     return fingerprint(engine, build.name, build.key)  # after a MERGE: scan
 
 
+class Increment(NamedTuple):
+    rows: exp.Query  # the rows to apply
+    high: object | None  # the table's high-water mark they are past (None: no watermark, empty)
+
+
 def increment(
     engine: Engine,
     build: Build,
     columns: Sequence[str],
     query: exp.Subquery,
     narrowed: str | None = None,
-) -> exp.Query:
+) -> Increment:
     """The rows to apply from `query` (source() of the build): past the watermark, or not in
     the table yet.
 
@@ -137,35 +146,19 @@ def increment(
     mark = build.options.watermark
     if mark is None:
         rows = select_from(columns, query, SOURCE_ALIAS)
-        return exp.except_(rows, select_from(columns, table(build.name)))
+        return Increment(exp.except_(rows, select_from(columns, table(build.name))), None)
+    value = high_water(engine, build.name, mark, build.watermark_hint)
+    if value is None:  # an empty table: everything is new
+        return Increment(select_from(columns, query, SOURCE_ALIAS), None)
     high = exp.select(exp.Max(this=col(mark))).from_(table(build.name))
-    value = engine.query(render(high, engine)).rows[0][0]
-    if value is None:
-        return select_from(columns, query, SOURCE_ALIAS)  # an empty table: everything is new
     bound = literal(value) or exp.Subquery(this=high)
     found = narrow(query.this, mark, bound, narrowed) if narrowed else None
     if found is not None:
         run(engine, found.create)
         query = exp.Subquery(this=found.query, alias=query.args["alias"])
     rows = select_from(columns, query, SOURCE_ALIAS)
-    return rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound), copy=False)
-
-
-def literal(value: object) -> exp.Expression | None:
-    """`value` as a SQL literal of the same type, or None when it has no exact spelling."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal) or (isinstance(value, float) and math.isfinite(value)):
-        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
-        return exp.Literal.number(text)
-    if isinstance(value, datetime):
-        kind = "timestamptz" if value.tzinfo else "timestamp"
-        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build(kind))
-    if isinstance(value, date):
-        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("date"))
-    if isinstance(value, str):
-        return exp.Literal.string(value)
-    return None
+    past = rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound), copy=False)
+    return Increment(past, value)
 
 
 def apply(engine: Engine, build: Build, columns: Sequence[str], stage: str) -> list[exp.Expression]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import sqlglot
 from sqlglot import exp
@@ -107,3 +109,20 @@ def require_same_columns(target: str, built: Sequence[str], selected: Sequence[s
             f"differ from the table's ({', '.join(built)})",
             hint=f"rebuild it with `mapforge run --full-refresh --select {target}`",
         )
+
+
+def literal(value: object) -> exp.Expression | None:
+    """`value` as a SQL literal of the same type, or None when it has no exact spelling."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal) or (isinstance(value, float) and math.isfinite(value)):
+        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        return exp.Literal.number(text)
+    if isinstance(value, datetime):
+        kind = "timestamptz" if value.tzinfo else "timestamp"
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.build(kind))
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("date"))
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    return None
