@@ -40,5 +40,5 @@ class Applied:
     # the table now holds exactly the rows of the locked SELECT (a table build, a first or
     # full-refresh incremental build), so a proof about the SELECT is one about the table
     rebuilt: bool = False
-    # the table's high-water mark after an incremental apply, a SQL literal: the next hint
+    # the high-water mark an incremental apply read, a SQL literal: the next run's hint
     watermark: str | None = None

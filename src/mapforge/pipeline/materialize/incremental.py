@@ -55,7 +55,7 @@ from mapforge.pipeline.materialize.sql import (
     staging,
     table,
 )
-from mapforge.pipeline.materialize.watermark import high_water, hint_after
+from mapforge.pipeline.materialize.watermark import high_water, hint
 from mapforge.pipeline.proof import counted_delete, fingerprint, shifted
 
 
@@ -98,11 +98,12 @@ def incremental(engine: Engine, build: Build) -> Applied:
             if staged.rows
             else before
         )
-        mark = build.options.watermark
-        hint = hint_after(engine, stage, mark, high) if mark is not None else None
         run(engine, drop(stage))
     return Applied(
-        staged.rows, keys_proved=proved, fingerprint=after if proved else None, watermark=hint
+        staged.rows,
+        keys_proved=proved,
+        fingerprint=after if proved else None,
+        watermark=hint(engine, high),
     )
 
 

@@ -3,8 +3,8 @@
 `max(updated_at)` is answered from DuckDB's statistics right after a table is built, but
 once an apply has deleted rows the statistics are only bounds and the engine reads the
 whole column (10M rows: 0.006 s; it grows with the table, every run). So each apply leaves
-the mark it reached in state.sqlite (`Build.watermark_hint`), and the next run asks for
-`max(updated_at) WHERE updated_at >= hint`: the rows past the old mark are the last ones
+the mark it read in state.sqlite (`Build.watermark_hint`), and the next run asks for
+`max(updated_at) WHERE updated_at >= hint`: the rows past that mark are the last ones
 written, and the engine skips the row groups whose statistics lie below it.
 
 The hint is never trusted: when a row at or past it is left, the maximum of those rows is
@@ -33,11 +33,13 @@ def high_water(engine: Engine, name: str, mark: str, hint: str | None) -> object
     return engine.query(render(_max(name, mark), engine)).rows[0][0]
 
 
-def hint_after(engine: Engine, stage: str, mark: str, high: object | None) -> str | None:
-    """The next run's hint: the table's mark once `stage` is applied over mark `high`."""
-    added = engine.query(render(_max(stage, mark), engine)).rows[0][0]
-    reached = max((v for v in (high, added) if v is not None), default=None)  # type: ignore[type-var]
-    spelled = literal(reached) if reached is not None else None
+def hint(engine: Engine, high: object | None) -> str | None:
+    """The next run's hint: this run's mark `high` as a SQL literal (None: no exact one).
+
+    The mark the apply reached would prune a little more, but reading it costs a query in
+    every run; this one is known, and it is at most the next run's mark all the same.
+    """
+    spelled = literal(high) if high is not None else None
     return render(spelled, engine) if spelled is not None else None
 
 
