@@ -392,3 +392,18 @@ def test_the_selected_columns_are_read_off_a_named_select_and_queried_otherwise(
     with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
         assert selected_columns(engine, source(sql, engine)) == names
     assert len(caplog.records) == statements
+
+
+@pytest.mark.parametrize(("sql", "copied"), [(SELECT, True), (f"{SELECT} limit 100", False)])
+def test_the_source_copy_is_made_and_dropped_only_when_the_increment_is_narrowed(
+    engine: DuckDBEngine, caplog: pytest.LogCaptureFixture, sql: str, copied: bool
+) -> None:
+    b = Build(
+        "tgt", sql, "incremental", as_of=T1, key=("id",), options=Options(watermark="updated_at")
+    )
+    materialize(engine, b)
+    engine.execute("insert into src values (4, 'd', 2)")
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        assert materialize(engine, b) == 2
+    source = [s for s in statements(caplog) if "__mapforge_source_tgt" in s]
+    assert len(source) == (3 if copied else 0)  # created, read by the stage, dropped

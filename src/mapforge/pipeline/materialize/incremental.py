@@ -87,9 +87,10 @@ def incremental(engine: Engine, build: Build) -> Applied:
         proved = before is not None and before == build.verified_fingerprint
         # typed like the table: the key is checked on the values the INSERT will store
         run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
-        rows, high = increment(engine, build, columns, query, narrowed)
+        rows, high, copied = increment(engine, build, columns, query, narrowed)
         run(engine, exp.insert(rows, table(stage)))
-        run(engine, drop(narrowed))
+        if copied:
+            run(engine, drop(narrowed))
         staged = check_keys(
             engine, build.name, build.key, stage, proved=build.increment_keys_proved
         )
@@ -129,6 +130,7 @@ def _apply(
 class Increment(NamedTuple):
     rows: exp.Query  # the rows to apply
     high: object | None  # the table's high-water mark they are past (None: no watermark, empty)
+    narrowed: bool = False  # they read the TEMP copy of the source rows past it (narrow.py)
 
 
 def increment(
@@ -159,7 +161,7 @@ def increment(
         query = exp.Subquery(this=found.query, alias=query.args["alias"])
     rows = select_from(columns, query, SOURCE_ALIAS)
     past = rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound), copy=False)
-    return Increment(past, value)
+    return Increment(past, value, narrowed=found is not None)
 
 
 def apply(engine: Engine, build: Build, columns: Sequence[str], stage: str) -> list[exp.Expression]:
