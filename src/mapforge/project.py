@@ -61,7 +61,8 @@ class Project:
         if self._engine is None or self._engine_target != name:
             self.close()
             cfg = self.config.engine if name is None else self.config.engine_for(name)
-            self._engine = open_engine(cfg, self.dir, self.state_dir)
+            # not self.state_dir: opening an engine should not create .mapforge/
+            self._engine = open_engine(cfg, self.dir, self.dir / STATE_DIR)
             self._engine_target = name
         return self._engine
 

@@ -56,6 +56,7 @@ class KeyCache:
         merged = {**self.entries, **fresh} if len(self.entries) < _MAX_ENTRIES else fresh
         temp = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
+            self.path.parent.mkdir(exist_ok=True)
             temp.write_text(json.dumps({"format": _FORMAT, "keys": merged}))
             temp.replace(self.path)
         except OSError:
