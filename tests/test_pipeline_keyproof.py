@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import textwrap
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,10 +23,11 @@ from mapforge.engines.duckdb import DuckDBEngine
 from mapforge.pipeline.materialize.incremental import delete_insert
 from mapforge.pipeline.proof import counted_delete, fingerprint, proved_message, shifted
 from mapforge.pipeline.results import RunResult, TargetResult
-from mapforge.pipeline.state import RunState
+from mapforge.pipeline.state import MarkColumn, RunState
 from mapforge.project import open_project
 
 T1, T2, T3, T4 = (datetime(2024, 1, d) for d in (1, 2, 3, 4))
+MARK = MarkColumn("duckdb", "updated_at", "INTEGER")  # fct.updated_at
 UNIQUE = "unique_fct_order_id"
 
 MAPPING = """
@@ -336,7 +338,7 @@ def test_the_next_run_reads_the_mark_past_the_last_one_and_not_the_whole_column(
         with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
             assert fct(run(root, when)).rows == rows
         with RunState(root / ".mapforge") as state:
-            assert state.watermark("fct", "duckdb") == str(mark - 1)  # the mark it read
+            assert state.watermark("fct", MARK) == str(mark - 1)  # the mark it read
         # the first apply after the build reads the column; the next reads past its mark
         past = ' WHERE "updated_at" >= 1' if mark == 3 else ""
         assert marks_read(caplog) == [f'SELECT MAX("updated_at") FROM "fct"{past}']
@@ -367,7 +369,21 @@ def test_a_full_refresh_forgets_the_hint(root: Path) -> None:
     run(root, T2)
     run(root, T3, full_refresh=True)
     with RunState(root / ".mapforge") as state:
-        assert state.watermark("fct", "duckdb") is None
+        assert state.watermark("fct", MARK) is None
+
+
+def test_a_mark_of_another_column_or_type_is_not_used(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run(root, T1)
+    change(root, 2)
+    run(root, T2)
+    with RunState(root / ".mapforge") as state:  # as if the mark had been of a text column
+        state.record_watermark("fct", replace(MARK, type="VARCHAR"), "'abc'", "run-x")
+    change(root, 3)
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        third = run(root, T3)
+    assert third.ok and marks_read(caplog) == ['SELECT MAX("updated_at") FROM "fct"']
 
 
 def test_a_state_file_from_before_watermarks_is_migrated(tmp_path: Path) -> None:
@@ -376,7 +392,8 @@ def test_a_state_file_from_before_watermarks_is_migrated(tmp_path: Path) -> None
 
     Database(tmp_path / state_module.STATE_FILE, state_module.MIGRATIONS[:2]).close()
     with RunState(tmp_path) as state:
-        assert state.watermark("fct", "duckdb") is None
-        state.record_watermark("fct", "duckdb", "2", "run-1")
-        assert state.watermark("fct", "duckdb") == "2"
-        assert state.watermark("fct", "postgres") is None  # a literal is read in its dialect
+        assert state.watermark("fct", MARK) is None
+        state.record_watermark("fct", MARK, "2", "run-1")
+        assert state.watermark("fct", MARK) == "2"
+        assert state.watermark("fct", replace(MARK, dialect="postgres")) is None
+        assert state.watermark("fct", replace(MARK, name="other")) is None

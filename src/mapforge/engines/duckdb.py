@@ -268,13 +268,14 @@ class _Rollback(Exception):
 def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         conn = duckdb.connect(path, read_only=read_only)
-        if not read_only and path != ":memory:":
-            # SET, not connect(config=...): another connection to the same file in this
-            # process would otherwise be refused for a different configuration
-            conn.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-        return conn
     except duckdb.Error as err:
         raise _engine_error(err, None) from err
+    if not read_only and path != ":memory:":
+        # SET, not connect(config=...): another connection to the same file in this process
+        # would otherwise be refused for a different configuration. Only a cost: no failure.
+        with suppress(duckdb.Error):
+            conn.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    return conn
 
 
 def _engine_error(err: duckdb.Error, sql: str | None) -> EngineError:

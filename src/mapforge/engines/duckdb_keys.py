@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 KEY_CACHE_FILE = "duckdb_keys.json"
 _FORMAT = 1
 _MAX_ENTRIES = 10_000  # past this the file is rewritten with the current catalog's only
@@ -88,4 +90,5 @@ def cached_keys(
 
 
 def _digest(definition: str) -> str:
-    return hashlib.sha256(definition.encode()).hexdigest()[:32]
+    # the version too: another DuckDB may read the same text into other rows
+    return hashlib.sha256(f"{duckdb.__version__}\n{definition}".encode()).hexdigest()[:32]

@@ -26,8 +26,9 @@ from mapforge.pipeline.dag import DAG
 from mapforge.pipeline.materialize import Applied, Build, Options, apply_target
 from mapforge.pipeline.proof import PROVING_LOADS, fingerprint, proved_message
 from mapforge.pipeline.results import RunResult, RunStatus, TargetResult, Timing, now
-from mapforge.pipeline.state import KeyProof, RunState
+from mapforge.pipeline.state import KeyProof, MarkColumn, RunState
 from mapforge.pipeline.tests import automatic_key_checks, record, target_checks
+from mapforge.quality.builders import key_hash
 from mapforge.quality.checks import Check, CheckResult, CheckStatus, key_fingerprint, run_checks
 
 Listener = Callable[[TargetResult], None]
@@ -135,7 +136,7 @@ class Runner:
         result = TargetResult(
             name, RunStatus.SUCCESS, rows=applied.rows, timing=[Timing("execute", start, now())]
         )
-        self._remember_watermark(name, entry.load, engine.dialect, applied)
+        self._remember_watermark(name, entry.load, applied)
         self._test(name, entry, result, engine, applied)
         result.execution_time = time.perf_counter() - clock
         return result
@@ -157,30 +158,46 @@ class Runner:
             watermark_hint=self._watermark_hint(name, entry.load),
         )
 
-    def _remember_watermark(self, name: str, load: str, dialect: str, applied: Applied) -> None:
+    def _remember_watermark(self, name: str, load: str, applied: Applied) -> None:
         if self.state is None or load not in PROVING_LOADS:
             return
+        column = self._mark_column(name)
         if applied.rebuilt:
             self.state.forget_watermark(name)
-        elif applied.watermark is not None:
-            self.state.record_watermark(name, dialect, applied.watermark, self.run_id)
+        elif applied.watermark is not None and column is not None:
+            self.state.record_watermark(name, column, applied.watermark, self.run_id)
 
     def _watermark_hint(self, name: str, load: str) -> str | None:
         if self.state is None or load not in PROVING_LOADS or self.options.full_refresh:
             return None
-        return self.state.watermark(name, self.engine.dialect)
+        column = self._mark_column(name)
+        return self.state.watermark(name, column) if column is not None else None
+
+    def _mark_column(self, name: str) -> MarkColumn | None:
+        """The table's watermark column as the catalog of the run's start describes it."""
+        target = self.spec.target(name)
+        mark = Options.from_config(target.config).watermark if target else None
+        table = self.catalog.table(name) if self.catalog is not None and mark else None
+        column = table.column(mark) if table is not None and mark else None
+        if column is None:
+            return None
+        return MarkColumn(self.engine.dialect, column.name, column.type)
 
     def _increment_keys_proved(self, name: str, entry: LockEntry, key: tuple[str, ...]) -> bool:
         """Whether every increment of the table has a sound key by construction of its SELECT.
 
         The table must exist as the run starts (else the run builds it, no increment) and
-        store each key column in the type the SELECT gives it; the engine is the one
-        materialize runs on, whose keys the catalog describes.
+        store each key column in the type the SELECT gives it. Only where the stage is
+        fingerprinted (a key hash: DuckDB): the proof reads the catalog of the run's start,
+        which still holds at the apply because DuckDB lets one process write the file; on a
+        server another session could drop a source's key meanwhile.
         """
         stored = self.catalog.table(name) if self.catalog is not None else None
         if entry.load not in PROVING_LOADS or not key or stored is None or entry.sql is None:
             return False
         if self.options.full_refresh or not self.engine.enforces_keys or stored.kind != "table":
+            return False
+        if key_hash(key, dialect=self.engine.dialect) is None:
             return False
         assert self.catalog is not None
         return key_proof.prove_key(

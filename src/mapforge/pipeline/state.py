@@ -56,9 +56,21 @@ def m002_key_proofs(conn: sqlite3.Connection) -> None:
 def m003_watermarks(conn: sqlite3.Connection) -> None:
     conn.execute(
         """CREATE TABLE watermarks (
-            target TEXT PRIMARY KEY, dialect TEXT NOT NULL, mark TEXT NOT NULL,
+            target TEXT PRIMARY KEY, dialect TEXT NOT NULL, column_name TEXT NOT NULL,
+            column_type TEXT NOT NULL, mark TEXT NOT NULL,
             run_id TEXT NOT NULL, recorded_at TEXT NOT NULL)"""
     )
+
+
+@dataclass(frozen=True)
+class MarkColumn:
+    """Where a recorded mark applies: a literal is only comparable with the column it came
+    from, in the dialect it is spelled in (another column, or a changed type, would make the
+    comparison fail to bind)."""
+
+    dialect: str
+    name: str
+    type: str
 
 
 MIGRATIONS = [m001_runs, m002_key_proofs, m003_watermarks]
@@ -208,21 +220,25 @@ class RunState:
         """The key failed, or could not be checked: the next run must scan the table again."""
         self.db.execute("DELETE FROM key_proofs WHERE target = ?", (target,))
 
-    def watermark(self, target: str, dialect: str) -> str | None:
-        """The high-water mark `target` reached in its last apply, a SQL literal in `dialect`."""
+    def watermark(self, target: str, column: MarkColumn) -> str | None:
+        """The high-water mark `target` read in its last apply, a SQL literal for `column`."""
         rows = self.db.execute(
-            "SELECT mark FROM watermarks WHERE target = ? AND dialect = ?", (target, dialect)
+            """SELECT mark FROM watermarks WHERE target = ? AND dialect = ?
+                 AND column_name = ? AND column_type = ?""",
+            (target, column.dialect, column.name, column.type),
         )
         return str(rows[0][0]) if rows else None
 
-    def record_watermark(self, target: str, dialect: str, mark: str, run_id: str) -> None:
+    def record_watermark(self, target: str, column: MarkColumn, mark: str, run_id: str) -> None:
         self.db.execute(
-            """INSERT INTO watermarks (target, dialect, mark, run_id, recorded_at)
-               VALUES (?, ?, ?, ?, ?)
+            """INSERT INTO watermarks
+                 (target, dialect, column_name, column_type, mark, run_id, recorded_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (target) DO UPDATE SET dialect = excluded.dialect,
+                 column_name = excluded.column_name, column_type = excluded.column_type,
                  mark = excluded.mark, run_id = excluded.run_id,
                  recorded_at = excluded.recorded_at""",
-            (target, dialect, mark, run_id, now()),
+            (target, column.dialect, column.name, column.type, mark, run_id, now()),
         )
 
     def forget_watermark(self, target: str) -> None:

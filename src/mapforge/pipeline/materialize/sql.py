@@ -92,7 +92,7 @@ def selected_columns(engine: Engine, query: exp.Subquery) -> list[str]:
     select = query.this
     if isinstance(select, exp.Select) and all(_named(e) for e in select.expressions):
         return [e.alias_or_name for e in select.expressions]
-    return columns_of(engine, query)
+    return columns_of(engine, query.copy())  # render() transforms in place: keep `query`
 
 
 def _named(item: exp.Expression) -> bool:
