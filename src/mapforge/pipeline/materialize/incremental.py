@@ -55,7 +55,7 @@ from mapforge.pipeline.materialize.sql import (
     staging,
     table,
 )
-from mapforge.pipeline.materialize.watermark import high_water, hint
+from mapforge.pipeline.materialize.watermark import high_water, hint, max_of
 from mapforge.pipeline.proof import counted_delete, fingerprint, shifted
 
 
@@ -153,8 +153,7 @@ def increment(
     value = high_water(engine, build.name, mark, build.watermark_hint)
     if value is None:  # an empty table: everything is new
         return Increment(select_from(columns, query, SOURCE_ALIAS), None)
-    high = exp.select(exp.Max(this=col(mark))).from_(table(build.name))
-    bound = literal(value) or exp.Subquery(this=high)
+    bound = literal(value) or exp.Subquery(this=max_of(build.name, mark))
     found = narrow(query.this, mark, bound, narrowed) if narrowed else None
     if found is not None:
         run(engine, found.create)

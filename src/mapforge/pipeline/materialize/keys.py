@@ -11,7 +11,8 @@ from sqlglot import exp
 from mapforge.engines.base import Engine
 from mapforge.errors import PipelineError
 from mapforge.pipeline.materialize.sql import col, render, table
-from mapforge.quality.builders import key_fingerprint, key_summary
+from mapforge.pipeline.proof import fingerprint
+from mapforge.quality.builders import key_summary
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,10 @@ def check_keys(
             hint="mark its key columns in the mapping",
         )
     if proved:
-        counted = key_fingerprint(stage, key, dialect=engine.dialect)
+        counted = fingerprint(engine, stage, key)
         if counted is None:
             return StageKeys(engine.row_count(stage))
-        rows, xor = engine.query(counted).rows[0]
-        return StageKeys(int(rows), f"{int(rows)}:{int(xor)}")
+        return StageKeys(int(counted.split(":")[0]), counted)
     summary = key_summary(stage, key, dialect=engine.dialect)
     if summary is None:
         _exact(engine, target, key, stage)

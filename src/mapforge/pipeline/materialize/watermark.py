@@ -26,11 +26,11 @@ def high_water(engine: Engine, name: str, mark: str, hint: str | None) -> object
     """max(`mark`) of table `name`, read from the rows at or past `hint` when any are left."""
     bound = _parsed(hint, engine.dialect)
     if bound is not None:
-        past = _max(name, mark).where(exp.GTE(this=col(mark), expression=bound))
+        past = max_of(name, mark).where(exp.GTE(this=col(mark), expression=bound))
         found = engine.query(render(past, engine)).rows[0][0]
         if found is not None:
             return found
-    return engine.query(render(_max(name, mark), engine)).rows[0][0]
+    return engine.query(render(max_of(name, mark), engine)).rows[0][0]
 
 
 def hint(engine: Engine, high: object | None) -> str | None:
@@ -43,7 +43,8 @@ def hint(engine: Engine, high: object | None) -> str | None:
     return render(spelled, engine) if spelled is not None else None
 
 
-def _max(name: str, mark: str) -> exp.Select:
+def max_of(name: str, mark: str) -> exp.Select:
+    """SELECT max(mark) FROM name."""
     return exp.select(exp.Max(this=col(mark))).from_(table(name))
 
 
