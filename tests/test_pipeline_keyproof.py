@@ -397,3 +397,16 @@ def test_a_state_file_from_before_watermarks_is_migrated(tmp_path: Path) -> None
         assert state.watermark("fct", MARK) == "2"
         assert state.watermark("fct", replace(MARK, dialect="postgres")) is None
         assert state.watermark("fct", replace(MARK, name="other")) is None
+
+
+def test_an_increment_reads_the_table_from_the_runs_catalog_not_the_engine_again(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """DuckDB has one writer, so the catalog read at the run's start still lists fct's columns."""
+    run(root, T1)
+    change(root, 2)
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        assert fct(run(root, T2)).rows == 11
+    ran = [str(r.args[1]) for r in caplog.records if r.name == "mapforge.engines.duckdb"]  # type: ignore[index]
+    assert 'SELECT * FROM "fct" LIMIT 0' not in ran
+    assert not [s for s in ran if "from duckdb_tables()" in s.lower()]  # no table_exists

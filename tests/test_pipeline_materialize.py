@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -175,6 +176,23 @@ def test_changed_columns_ask_for_a_full_refresh(engine: DuckDBEngine) -> None:
     )
     with pytest.raises(PipelineError, match="--full-refresh"):
         materialize(engine, wider)
+
+
+def test_columns_the_run_knows_spare_the_increment_its_catalog_queries(
+    engine: DuckDBEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    b = build("incremental", watermark="updated_at")
+    materialize(engine, b)
+    engine.execute("update src set name = 'C', updated_at = 3 where id = 3")
+    known = replace(b, stored_columns=("id", "name", "updated_at"))
+    with caplog.at_level(logging.DEBUG, logger="mapforge.engines.duckdb"):
+        assert materialize(engine, known) == 1
+    ran = statements(caplog)
+    assert not [s for s in ran if "duckdb_tables()" in s or s == 'SELECT * FROM "tgt" LIMIT 0']
+    assert rows(engine) == [(1, "a", 1), (2, "b", 1), (3, "C", 3)]
+    stale = replace(b, stored_columns=("id", "name"))  # the SELECT's columns still rule
+    with pytest.raises(PipelineError, match="--full-refresh"):
+        materialize(engine, stale)
 
 
 # -- scd2 -------------------------------------------------------------------------------------

@@ -50,6 +50,9 @@ class Engine(Protocol):
     # PRIMARY KEY and NOT NULL in catalog() are enforced on every write, so a run may prove
     # a target's key from them (pipeline/key_proof.py) instead of scanning the table
     enforces_keys: bool
+    # while the engine is open no other process can change the database (DuckDB locks its
+    # file), so a catalog read at a run's start still describes the tables this run left alone
+    exclusive_writer: bool
 
     def catalog(self, counts: bool = True) -> Catalog:
         """Introspect tables, views, columns, keys, comments and (unless not `counts`) row counts.

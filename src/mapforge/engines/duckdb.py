@@ -52,6 +52,7 @@ class DuckDBEngine(ClosingContext):
     supports_merge = True
     supports_partitions = False  # partition_by is a Spark option (see engines/spark.py)
     enforces_keys = True  # PRIMARY KEY / NOT NULL are checked on every write
+    exclusive_writer = True  # one read-write process per file (its lock), see _LOCK_HINT
     # Cursors of one connection run statements in parallel, each in its own transaction.
     supports_parallel = True
 

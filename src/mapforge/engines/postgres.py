@@ -62,6 +62,7 @@ class PostgresEngine(ClosingContext):
     supports_merge = True  # MERGE exists since PostgreSQL 15
     supports_partitions = False  # partition_by is a Spark option (see engines/spark.py)
     enforces_keys = True  # PRIMARY KEY / NOT NULL are checked on every write
+    exclusive_writer = False  # other sessions write the same schema
     supports_parallel = True  # worker() opens its own connection: a server session each
 
     def __init__(self, url: str, schema: str | None = None, connect_timeout: int = 10) -> None:

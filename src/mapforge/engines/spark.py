@@ -100,6 +100,7 @@ class SparkEngine(ClosingContext):
     # build_table(partition_by=...) and overwrite_partitions: parquet `PARTITIONED BY` tables
     supports_partitions = True
     enforces_keys = False  # no PRIMARY KEY constraints at all
+    exclusive_writer = False  # other jobs write the same warehouse
     # One SparkContext runs jobs from many threads; worker() sessions keep temp views apart.
     supports_parallel = True
 

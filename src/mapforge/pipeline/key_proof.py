@@ -62,7 +62,7 @@ _REJECTED_ARGS = ("with_", "with", "laterals", "pivots", "connect", "match", "pr
 
 
 def prove_key(
-    sql: str,
+    sql: str | exp.Expr,
     key: Sequence[str],
     catalog: Catalog,
     *,
@@ -70,7 +70,8 @@ def prove_key(
     targets: Collection[str] = (),
     stored_in: Table | None = None,
 ) -> KeyProof:
-    """Prove `key` unique and not null in the rows of `sql`, or say why it cannot be.
+    """Prove `key` unique and not null in the rows of `sql` (text, or a tree this only reads),
+    or say why it cannot be.
 
     With `stored_in`, the table the rows are inserted into (an increment's stage is typed
     like its target), each key output must also have that table's column type: an INSERT's
@@ -81,7 +82,7 @@ def prove_key(
     if not enforces_keys:
         return _no(f"{catalog.dialect} does not enforce primary keys")
     try:
-        tree = sqlglot.parse_one(sql, dialect=catalog.dialect)
+        tree = sqlglot.parse_one(sql, dialect=catalog.dialect) if isinstance(sql, str) else sql
     except SqlglotError:
         return _no("the SQL does not parse")
     if not isinstance(tree, exp.Select):

@@ -16,6 +16,9 @@ from datetime import UTC, datetime
 from graphlib import TopologicalSorter
 from types import TracebackType
 
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from mapforge.catalog.model import Catalog
 from mapforge.engines.base import Engine
 from mapforge.errors import EngineError, PipelineError
@@ -24,6 +27,7 @@ from mapforge.mapping.spec import Spec, Target
 from mapforge.pipeline import key_proof
 from mapforge.pipeline.dag import DAG
 from mapforge.pipeline.materialize import Applied, Build, Options, apply_target
+from mapforge.pipeline.materialize.sql import parse_locked
 from mapforge.pipeline.proof import PROVING_LOADS, fingerprint, proved_message
 from mapforge.pipeline.results import RunResult, RunStatus, TargetResult, Timing, now
 from mapforge.pipeline.state import KeyProof, MarkColumn, RunState
@@ -145,6 +149,8 @@ class Runner:
         assert entry.sql is not None  # the caller only runs runnable entries
         target = self.spec.target(name)
         key = tuple(target.key) if target else ()
+        increments = entry.load in PROVING_LOADS and not self.options.full_refresh
+        query = self._parsed(entry.sql) if increments else None
         return Build(
             name=name,
             sql=entry.sql,
@@ -154,9 +160,30 @@ class Runner:
             options=Options.from_config(target.config) if target else Options(),
             full_refresh=self.options.full_refresh,
             verified_fingerprint=self._verified(name, entry.load, key),
-            increment_keys_proved=self._increment_keys_proved(name, entry, key),
+            increment_keys_proved=query is not None
+            and self._increment_keys_proved(name, entry, key, query),
             watermark_hint=self._watermark_hint(name, entry.load),
+            query=query,
+            stored_columns=self._stored_columns(name) if increments else None,
         )
+
+    def _stored_columns(self, name: str) -> tuple[str, ...] | None:
+        """The table's columns from the catalog of the run's start, if they cannot have changed.
+
+        Only this target's own materialization writes the table during a run, and where the
+        engine is the only writer (DuckDB) nobody else can, so the increment needs not ask.
+        """
+        stored = self.catalog.table(name) if self.catalog is not None else None
+        if stored is None or stored.kind != "table" or not self.engine.exclusive_writer:
+            return None
+        return tuple(stored.column_names)
+
+    def _parsed(self, sql: str) -> exp.Expr | None:
+        """The locked SELECT's tree, parsed once for the key proof and the increment."""
+        try:
+            return parse_locked(sql, self.engine.dialect)
+        except SqlglotError:
+            return None  # the materialization parses it again and reports the error
 
     def _remember_watermark(self, name: str, load: str, applied: Applied) -> None:
         if self.state is None or load not in PROVING_LOADS:
@@ -183,7 +210,9 @@ class Runner:
             return None
         return MarkColumn(self.engine.dialect, column.name, column.type)
 
-    def _increment_keys_proved(self, name: str, entry: LockEntry, key: tuple[str, ...]) -> bool:
+    def _increment_keys_proved(
+        self, name: str, entry: LockEntry, key: tuple[str, ...], query: exp.Expr
+    ) -> bool:
         """Whether every increment of the table has a sound key by construction of its SELECT.
 
         The table must exist as the run starts (else the run builds it, no increment) and
@@ -197,11 +226,11 @@ class Runner:
             return False
         if self.options.full_refresh or not self.engine.enforces_keys or stored.kind != "table":
             return False
-        if key_hash(key, dialect=self.engine.dialect) is None:
+        if key_hash(key, dialect=self.engine.dialect) is None or not self.engine.exclusive_writer:
             return False
         assert self.catalog is not None
         return key_proof.prove_key(
-            entry.sql,
+            query,
             key,
             self.catalog,
             enforces_keys=True,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlglot import exp
+
 from mapforge.pipeline.materialize.options import Options
 
 
@@ -26,6 +28,12 @@ class Build:
     # incremental: a watermark value the table held after its last apply (a SQL literal), so
     # the high-water mark is read past it (materialize/watermark.py); None: read the column
     watermark_hint: str | None = None
+    # incremental: `sql` as the run parsed it to prove its key (None: parse it again); the
+    # materialization takes it over and may transform it, so it serves one Build only
+    query: exp.Expr | None = field(default=None, compare=False)
+    # incremental: the table's columns as the run's catalog listed them, where no other
+    # process can change them meanwhile (Engine.exclusive_writer); None: ask the engine
+    stored_columns: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -62,13 +62,14 @@ from mapforge.pipeline.proof import counted_delete, fingerprint, shifted
 def incremental(engine: Engine, build: Build) -> Applied:
     """First run or --full-refresh: build the table; later stage, check keys, apply, atomically."""
     partition = rebuild.partition_column(engine, build)
-    if build.full_refresh or not engine.table_exists(build.name):
+    known = build.stored_columns is not None
+    if build.full_refresh or not (known or engine.table_exists(build.name)):
         if partition is not None:  # only engines with supports_partitions take the argument
             built = rebuild.build_partitioned(engine, build.name, build.sql, partition)
             return Applied(built, rebuilt=True)
         return Applied(engine.build_table(build.name, build.sql), rebuilt=True)
-    columns = columns_of(engine, build.name)
-    query = source(build.sql, engine)  # parsed once: the increment is built from it below
+    columns = list(build.stored_columns or ()) if known else columns_of(engine, build.name)
+    query = source(build.sql, engine, build.query)  # the increment is built from this tree
     selected = selected_columns(engine, query)
     if partition is not None:  # the table lists its partition column last
         rebuild.require_partitioned(engine, build.name, partition)

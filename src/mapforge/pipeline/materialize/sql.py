@@ -45,9 +45,15 @@ def run(engine: Engine, expression: exp.Expression) -> None:
     engine.execute(render(expression, engine))
 
 
-def source(sql: str, engine: Engine) -> exp.Subquery:
-    """The locked SELECT as a subquery `(...) AS __mapforge_src`."""
-    query = sqlglot.parse_one(sql.strip().rstrip(";"), read=engine.dialect)
+def parse_locked(sql: str, dialect: str) -> exp.Expr:
+    """The locked SELECT's tree (sqlglot raises a ParseError on text that is not SQL)."""
+    return sqlglot.parse_one(sql.strip().rstrip(";"), read=dialect)
+
+
+def source(sql: str, engine: Engine, parsed: exp.Expr | None = None) -> exp.Subquery:
+    """The locked SELECT as a subquery `(...) AS __mapforge_src`; `parsed`: its tree, when the
+    caller has it (Build.query), which the subquery then takes over."""
+    query = parsed if parsed is not None else parse_locked(sql, engine.dialect)
     return exp.Subquery(this=query, alias=exp.TableAlias(this=ident(SOURCE_ALIAS)))
 
 
