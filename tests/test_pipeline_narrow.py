@@ -21,7 +21,7 @@ MARK = exp.Literal.number(5)
 
 def narrowed(sql: str, watermark: str = "updated_at") -> tuple[str, str] | None:
     found = narrow(sqlglot.parse_one(sql, read="duckdb"), watermark, MARK, "tmp")
-    return (found.create.sql("duckdb"), found.query.sql("duckdb")) if found else None
+    return (found.create().sql("duckdb"), found.query.sql("duckdb")) if found else None
 
 
 def test_the_watermarked_table_is_read_past_the_mark_with_only_its_columns() -> None:
@@ -120,10 +120,12 @@ def change(engine: DuckDBEngine) -> None:
     )
 
 
+@pytest.mark.parametrize("exclusive", [True, False])  # a counted CTE, or a TEMP copy
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_the_narrowed_increment_has_the_rows_of_the_filtered_select(
-    engine: DuckDBEngine, shape: str
+    engine: DuckDBEngine, shape: str, exclusive: bool
 ) -> None:
+    engine.exclusive_writer = exclusive  # type: ignore[misc]
     b = build(SHAPES[shape])
     materialize(engine, b)
     change(engine)
@@ -133,7 +135,11 @@ def test_the_narrowed_increment_has_the_rows_of_the_filtered_select(
         plain = increment(engine, b, columns, query).rows
         engine.execute(render(create_temp("plain", plain), engine))
         narrowed = increment(engine, b, columns, query, "__mapforge_source_tgt").rows
-        assert engine.row_count("__mapforge_source_tgt") < engine.row_count("items")
+        if exclusive:
+            limit = narrowed.find(exp.Limit)
+            assert limit is not None and int(limit.expression.name) < engine.row_count("items")
+        else:
+            assert engine.row_count("__mapforge_source_tgt") < engine.row_count("items")
         engine.execute(render(create_temp("narrowed", narrowed), engine))
         assert engine.row_count("plain") > 5
         assert engine.checksum("plain") == engine.checksum("narrowed")
@@ -152,8 +158,9 @@ def test_an_apply_reads_only_new_source_rows_and_matches_a_rebuild(
         assert (
             materialize(engine, build(sql)) == 11 + 5 + 1
         )  # ids 1, 10, ..., 91, 5 new and 99 at the mark
-    created = [str(r.args[1]) for r in caplog.records if "__mapforge_source_tgt" in str(r.args)]
-    assert created[0].startswith('CREATE TEMPORARY TABLE "__mapforge_source_tgt" AS SELECT i.')
+    staged = [str(r.args[1]) for r in caplog.records if "__mapforge_source_tgt" in str(r.args)]
+    assert staged[0].startswith('INSERT INTO "__mapforge_stage_tgt" WITH "__mapforge_source_tgt"')
+    assert "AS MATERIALIZED (SELECT i." in staged[0] and "LIMIT 17)" in staged[0]
     applied = engine.checksum("tgt")
     engine.execute(f"create table rebuilt as {sql}")
     assert applied == engine.checksum("rebuilt")

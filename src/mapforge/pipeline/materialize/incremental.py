@@ -45,8 +45,10 @@ from mapforge.pipeline.materialize.sql import (
     create_temp,
     drop,
     exists,
+    ident,
     keys_equal,
     literal,
+    render,
     require_same_columns,
     run,
     select_from,
@@ -131,7 +133,7 @@ def _apply(
 class Increment(NamedTuple):
     rows: exp.Query  # the rows to apply
     high: object | None  # the table's high-water mark they are past (None: no watermark, empty)
-    narrowed: bool = False  # they read the TEMP copy of the source rows past it (narrow.py)
+    copied: bool = False  # they read a TEMP copy of the source rows past it (narrow.py)
 
 
 def increment(
@@ -144,8 +146,15 @@ def increment(
     """The rows to apply from `query` (source() of the build): past the watermark, or not in
     the table yet.
 
-    Given `narrowed`, the name of a TEMP table inside the caller's transaction, the source
-    rows past the mark are first copied into it when that is exact (narrow.py).
+    Given `narrowed`, a name for the source rows past the mark, those are read first when
+    that is exact (narrow.py), so the joins are planned on their true number:
+    - where no other process writes (Engine.exclusive_writer), as a MATERIALIZED CTE of that
+      name with a LIMIT of their count, read just before in the same transaction: both see
+      the same rows, so the LIMIT drops none and only tells the planner how many there are
+      (DuckDB, 100k of 10M: 0.011 s against 0.018 s for a TEMP copy, which a table's
+      storage makes dearer to write and read back);
+    - elsewhere (PostgreSQL reads each statement at its own snapshot) into a TEMP table of
+      that name inside the caller's transaction, which the caller drops.
     """
     mark = build.options.watermark
     if mark is None:
@@ -157,11 +166,19 @@ def increment(
     bound = literal(value) or exp.Subquery(this=max_of(build.name, mark))
     found = narrow(query.this, mark, bound, narrowed) if narrowed else None
     if found is not None:
-        run(engine, found.create)
         query = exp.Subquery(this=found.query, alias=query.args["alias"])
     rows = select_from(columns, query, SOURCE_ALIAS)
     past = rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound), copy=False)
-    return Increment(past, value, narrowed=found is not None)
+    if found is None:
+        return Increment(past, value)
+    if not engine.exclusive_writer:
+        run(engine, found.create())
+        return Increment(past, value, copied=True)
+    count = exp.select(exp.Count(this=exp.Star())).from_(found.picked.subquery())
+    counted = engine.query(render(count, engine))
+    picked = found.picked.limit(int(counted.rows[0][0]), copy=False)
+    named = exp.TableAlias(this=ident(found.name))
+    return Increment(past.with_(named, as_=picked, materialized=True, copy=False), value)
 
 
 def apply(engine: Engine, build: Build, columns: Sequence[str], stage: str) -> list[exp.Expression]:

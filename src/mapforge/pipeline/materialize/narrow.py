@@ -4,7 +4,9 @@ An incremental increment is the locked SELECT filtered on its watermark column. 
 pushes that filter into the scan of the source table the column comes from, but it plans the
 joins with a guessed selectivity (DuckDB assumes 20%), so at 1% changed rows of 10M it built
 the hash table on the 2.5M-row `orders` side instead of on the 100k changed lines: 0.11 s
-against 0.06 s when those rows are first copied into a TEMP table whose row count is known.
+against 0.06 s when those rows are read first, in a number the planner knows. How they are
+read is the caller's (materialize/incremental.py): a TEMP copy, or a MATERIALIZED CTE with a
+LIMIT of their exact count.
 
 The rewrite is exact, not a heuristic: when the watermark output column is a column (or a
 cast of one) of a table T read in the SELECT's own FROM or JOINs, each output row's watermark
@@ -28,14 +30,20 @@ _MIXING = ("group", "having", "qualify", "distinct", "limit", "offset")
 
 @dataclass(frozen=True)
 class Narrowed:
-    create: exp.Create  # CREATE TEMP TABLE <temp> AS the source rows past the mark
-    query: exp.Select  # the locked SELECT reading <temp> in place of that source
+    picked: exp.Select  # the source rows past the mark (the columns the SELECT reads)
+    query: exp.Select  # the locked SELECT reading table or CTE `name` in place of that source
+    name: str
+
+    def create(self) -> exp.Create:
+        """CREATE TEMP TABLE `name` AS the picked rows."""
+        return create_temp(self.name, self.picked)
 
 
 def narrow(
     query: exp.Expression, watermark: str, bound: exp.Expression, temp: str
 ) -> Narrowed | None:
-    """The SELECT with its watermark source pre-filtered into `temp`, or None when unsafe."""
+    """The SELECT reading its watermark source's rows past the mark from `temp` (a table or
+    a CTE of that name), or None when unsafe."""
     if not isinstance(query, exp.Select) or any(query.args.get(a) for a in _MIXING):
         return None
     if query.find(exp.Window, exp.AggFunc) or any(
@@ -54,7 +62,7 @@ def narrow(
         if node.parent_select is narrowed and _alias(node).name.lower() == alias.name.lower():
             node.replace(exp.Table(this=ident(temp), alias=exp.TableAlias(this=alias.copy())))
             break
-    return Narrowed(create_temp(temp, picked), narrowed)
+    return Narrowed(picked, narrowed, temp)
 
 
 def _projection(query: exp.Select, name: str) -> exp.Expression | None:
