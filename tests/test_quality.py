@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mapforge.engines.duckdb import DuckDBEngine
+from mapforge.quality.builders import key_checks
 from mapforge.quality.checks import (
     Check,
     CheckSpecError,
@@ -210,3 +211,11 @@ def test_parsed_check_runs(engine: DuckDBEngine) -> None:
     check = parse_test("warn: relationships(customers.id)", "Sales Orders", "customer_id")
     _spoil(engine, "(13, 99, 'open', 1, 'eu', 1)")
     assert _run(engine, check) == CheckStatus.WARN
+
+
+def test_key_checks_share_one_probe_unless_they_are_only_named() -> None:
+    run = key_checks("t", ["a", "b"])
+    named = key_checks("t", ["a", "b"], probe=False)
+    assert [c.name for c in run] == ["not_null_t_a", "not_null_t_b", "unique_t_a_b"]
+    assert len({c.probe for c in run}) == 1 and run[0].probe
+    assert [(c.name, c.sql, c.probe) for c in named] == [(c.name, c.sql, None) for c in run]

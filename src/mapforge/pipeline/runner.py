@@ -255,7 +255,10 @@ class Runner:
         if target is None:
             return
         start = now()
-        automatic = automatic_key_checks(target, dialect=engine.dialect, load=entry.load)
+        # named and compared here, never run (target_checks builds the ones that run)
+        automatic = automatic_key_checks(
+            target, dialect=engine.dialect, load=entry.load, probe=False
+        )
         proving = entry.load in PROVING_LOADS and bool(automatic) and self.state is not None
         previous = self._proofs.pop(name, None)
         static = self._static_proof(target, entry, engine, applied) if automatic else None

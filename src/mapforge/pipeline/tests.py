@@ -53,14 +53,15 @@ def target_checks(
 
 
 def automatic_key_checks(
-    target: Target, *, dialect: str = "duckdb", load: str | None = None
+    target: Target, *, dialect: str = "duckdb", load: str | None = None, probe: bool = True
 ) -> list[Check]:
-    """The checks every keyed target gets: not_null per key column, unique on the key."""
+    """The checks every keyed target gets: not_null per key column, unique on the key
+    (without their shared probe when the caller only names them, `probe=False`)."""
     if not target.key:
         return []
     versioned = (load or target.load) == Load.SCD2
     unique_on = [*target.key, VALID_FROM] if versioned else target.key
-    return key_checks(target.name, target.key, unique_on=unique_on, dialect=dialect)
+    return key_checks(target.name, target.key, unique_on=unique_on, dialect=dialect, probe=probe)
 
 
 def table_context(target: Target, reference_time: datetime | None = None) -> TableContext:

@@ -73,18 +73,20 @@ def key_checks(
     *,
     unique_on: Sequence[str] | None = None,
     dialect: str = "duckdb",
+    probe: bool = True,
 ) -> list[Check]:
     """not_null on each key column and unique on the key (or `unique_on`), sharing one probe.
 
     The probe reads the table once: rows with a null key column, plus non-null rows minus
     their distinct keys. It is 0 only when both checks pass, which is the common case, so a
     passing key costs one scan instead of one per column plus a GROUP BY of the whole table.
+    `probe=False` leaves it out, for a caller that reports the checks without running them.
     """
     unique_on = list(unique_on or key)
-    probe = _key_probe(table, list(key), unique_on, dialect)
+    shared = _key_probe(table, list(key), unique_on, dialect) if probe else None
     checks = [not_null(table, c, dialect=dialect) for c in key]
     checks.append(unique(table, unique_on, dialect=dialect))
-    return [replace(c, probe=probe) for c in checks]
+    return [replace(c, probe=shared) for c in checks]
 
 
 def _key_probe(table: str, key: list[str], unique_on: list[str], dialect: str) -> str | None:
