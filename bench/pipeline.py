@@ -145,7 +145,6 @@ _KINDS = [
     ("other tests", ("select count(*) from (",), ""),
     ("build", ('create table "main"."__mapforge_tmp_',), ""),
     ("stage", ('create temporary table "__mapforge_stage_', 'insert into "__mapforge_stage_'), ""),
-    ("stage source rows", ('create temporary table "__mapforge_source_',), ""),
     ("stage key check", ('select "',), ""),
     ("watermark", ("select max(",), ""),
     ("apply", ("delete from", "insert into", "merge into"), ""),

@@ -15,8 +15,8 @@ INSERT appends), otherwise MERGE, one atomic statement. `strategy=merge` keeps M
 The stage is typed like the table (created empty from it, then filled), so the key check, the
 DELETE or MERGE and the INSERT all see the values as the table will store them. When the
 watermark column comes straight from a table the SELECT reads, that table's rows past the
-mark are copied into a TEMP table first and the SELECT reads the copy (narrow.py): the joins
-then see the increment's true size. Given the fingerprint of a verified table
+mark are read first, as a MATERIALIZED CTE the SELECT reads in place of the table
+(narrow.py): the joins are then planned on a relation of about the increment's size. Given the fingerprint of a verified table
 (`Build.verified_fingerprint`), the apply also proves the key by construction
 (pipeline/proof.py): fingerprint before, apply, fingerprint after (counted from what the
 DELETE removed and the stage added), all in the one transaction.
@@ -48,7 +48,6 @@ from mapforge.pipeline.materialize.sql import (
     ident,
     keys_equal,
     literal,
-    render,
     require_same_columns,
     run,
     select_from,
@@ -90,10 +89,8 @@ def incremental(engine: Engine, build: Build) -> Applied:
         proved = before is not None and before == build.verified_fingerprint
         # typed like the table: the key is checked on the values the INSERT will store
         run(engine, create_temp(stage, select_from(columns, table(build.name)).limit(0)))
-        rows, high, copied = increment(engine, build, columns, query, narrowed)
+        rows, high = increment(engine, build, columns, query, narrowed)
         run(engine, exp.insert(rows, table(stage)))
-        if copied:
-            run(engine, drop(narrowed))
         staged = check_keys(
             engine, build.name, build.key, stage, proved=build.increment_keys_proved
         )
@@ -133,7 +130,6 @@ def _apply(
 class Increment(NamedTuple):
     rows: exp.Query  # the rows to apply
     high: object | None  # the table's high-water mark they are past (None: no watermark, empty)
-    copied: bool = False  # they read a TEMP copy of the source rows past it (narrow.py)
 
 
 def increment(
@@ -146,15 +142,8 @@ def increment(
     """The rows to apply from `query` (source() of the build): past the watermark, or not in
     the table yet.
 
-    Given `narrowed`, a name for the source rows past the mark, those are read first when
-    that is exact (narrow.py), so the joins are planned on their true number:
-    - where no other process writes (Engine.exclusive_writer), as a MATERIALIZED CTE of that
-      name with a LIMIT of their count, read just before in the same transaction: both see
-      the same rows, so the LIMIT drops none and only tells the planner how many there are
-      (DuckDB, 100k of 10M: 0.011 s against 0.018 s for a TEMP copy, which a table's
-      storage makes dearer to write and read back);
-    - elsewhere (PostgreSQL reads each statement at its own snapshot) into a TEMP table of
-      that name inside the caller's transaction, which the caller drops.
+    Given `narrowed`, a name for the source rows past the mark, the SELECT reads those first,
+    as a MATERIALIZED CTE of that name, when that is exact (narrow.py).
     """
     mark = build.options.watermark
     if mark is None:
@@ -169,16 +158,10 @@ def increment(
         query = exp.Subquery(this=found.query, alias=query.args["alias"])
     rows = select_from(columns, query, SOURCE_ALIAS)
     past = rows.where(exp.GTE(this=col(mark, SOURCE_ALIAS), expression=bound), copy=False)
-    if found is None:
-        return Increment(past, value)
-    if not engine.exclusive_writer:
-        run(engine, found.create())
-        return Increment(past, value, copied=True)
-    count = exp.select(exp.Count(this=exp.Star())).from_(found.picked.subquery())
-    counted = engine.query(render(count, engine))
-    picked = found.picked.limit(int(counted.rows[0][0]), copy=False)
-    named = exp.TableAlias(this=ident(found.name))
-    return Increment(past.with_(named, as_=picked, materialized=True, copy=False), value)
+    if found is not None:
+        named = exp.TableAlias(this=ident(found.name))
+        past = past.with_(named, as_=found.picked, materialized=True, copy=False)
+    return Increment(past, value)
 
 
 def apply(engine: Engine, build: Build, columns: Sequence[str], stage: str) -> list[exp.Expression]:
