@@ -288,7 +288,7 @@ def test_a_narrowed_apply_reads_only_new_source_rows_and_matches_a_rebuild(
     # ids 1, 10, ..., 91 changed, 100-104 and 110 new, and 99 re-read at the mark
     assert materialize(shop, b) == 11 + 6 + 1
     ran = server_log.statements()[before:]
-    assert not [s for s in ran if s.startswith("CREATE TEMPORARY TABLE \"__mapforge_source")]
+    assert not [s for s in ran if s.startswith('CREATE TEMPORARY TABLE "__mapforge_source')]
     [staged] = [s for s in ran if s.startswith('INSERT INTO "__mapforge_stage_tgt"')]
     assert re.search(
         r'WITH "__mapforge_source_tgt" AS MATERIALIZED \(SELECT .* FROM items AS i'
