@@ -195,6 +195,15 @@ def test_columns_the_run_knows_spare_the_increment_its_catalog_queries(
         materialize(engine, stale)
 
 
+def test_a_locked_select_that_does_not_parse_fails_the_target_not_the_run(
+    engine: DuckDBEngine,
+) -> None:
+    materialize(engine, build("incremental"))
+    broken = replace(build("incremental"), sql="select id, from src where (")
+    with pytest.raises(PipelineError, match="the locked SQL does not parse as duckdb"):
+        materialize(engine, broken)
+
+
 # -- scd2 -------------------------------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ def test_a_table_without_an_alias_keeps_its_name_for_the_select() -> None:
         "select a.updated_at, b.x from a join b using (id)",  # USING names no Column node
         "select a.updated_at, x from a join b on a.id = b.id",  # x may be a's
         "select a.updated_at from a where a.id in (select id from c)",  # subqueries
+        "select id, qty * 2 as q2, updated_at from a order by q2",  # q2 is the output's
     ],
 )
 def test_copies_every_column_when_the_used_ones_cannot_be_told(sql: str) -> None:
@@ -74,6 +75,10 @@ def test_copies_every_column_when_the_used_ones_cannot_be_told(sql: str) -> None
         "select * from src",  # the watermark is not spelled out
         "select s.id, s.updated_at from main.src as s",  # a schema: left as written
         "select src.updated_at, main.src.id from src",  # db.table.column
+        "select id, updated_at from src using sample 10 rows",  # a sample mixes rows too
+        # the nearest or the n-th row: dropping source rows changes which one matches
+        "select t.id, p.updated_at from prices p asof join trades t on t.ts >= p.ts",
+        "select t.id, p.updated_at from prices p positional join trades t",
     ],
 )
 def test_leaves_selects_that_mix_or_hide_rows_alone(sql: str) -> None:

@@ -13,8 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mapforge.errors import ConfigError
 
-# libyaml's safe loader where PyYAML was built with it: the same data, parsed in C
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFIG_FILE = "mapforge.yml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -165,7 +163,7 @@ def load_config(project_dir: Path, env: dict[str, str] | None = None) -> Project
     raw: dict[str, Any] = {}
     if path.exists():
         try:
-            raw = yaml.load(path.read_text(), Loader=_LOADER) or {}  # noqa: S506 - a safe loader
+            raw = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from None
         if not isinstance(raw, dict):

@@ -52,6 +52,7 @@ class Engine(Protocol):
     enforces_keys: bool
     # while the engine is open no other process can change the database (DuckDB locks its
     # file), so a catalog read at a run's start still describes the tables this run left alone
+    # (another connection of the same process could; a run opens none)
     exclusive_writer: bool
 
     def catalog(self, counts: bool = True) -> Catalog:

@@ -17,9 +17,8 @@ from graphlib import TopologicalSorter
 from types import TracebackType
 
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
-from mapforge.catalog.model import Catalog
+from mapforge.catalog.model import Catalog, Table
 from mapforge.engines.base import Engine
 from mapforge.errors import EngineError, PipelineError
 from mapforge.lock import Lock, LockEntry
@@ -167,13 +166,19 @@ class Runner:
             stored_columns=self._stored_columns(name) if increments else None,
         )
 
+    def _stored(self, name: str) -> Table | None:
+        """Target `name` in the catalog of the run's start: that exact name, not Catalog.table's
+        fallback to the part after a dot (a target `stg.fct` is not a table `fct`)."""
+        return self.catalog.tables.get(name.lower()) if self.catalog is not None else None
+
     def _stored_columns(self, name: str) -> tuple[str, ...] | None:
         """The table's columns from the catalog of the run's start, if they cannot have changed.
 
         Only this target's own materialization writes the table during a run, and where the
-        engine is the only writer (DuckDB) nobody else can, so the increment needs not ask.
+        engine is the only writer (DuckDB) no other process can. Another connection of this
+        process could (DuckDB allows it), which mapforge never opens during a run.
         """
-        stored = self.catalog.table(name) if self.catalog is not None else None
+        stored = self._stored(name)
         if stored is None or stored.kind != "table" or not self.engine.exclusive_writer:
             return None
         return tuple(stored.column_names)
@@ -182,8 +187,8 @@ class Runner:
         """The locked SELECT's tree, parsed once for the key proof and the increment."""
         try:
             return parse_locked(sql, self.engine.dialect)
-        except SqlglotError:
-            return None  # the materialization parses it again and reports the error
+        except PipelineError:
+            return None  # the materialization parses it again, and the target fails with it
 
     def _remember_watermark(self, name: str, load: str, applied: Applied) -> None:
         if self.state is None or load not in PROVING_LOADS:
@@ -204,7 +209,7 @@ class Runner:
         """The table's watermark column as the catalog of the run's start describes it."""
         target = self.spec.target(name)
         mark = Options.from_config(target.config).watermark if target else None
-        table = self.catalog.table(name) if self.catalog is not None and mark else None
+        table = self._stored(name) if mark else None
         column = table.column(mark) if table is not None and mark else None
         if column is None:
             return None
@@ -221,7 +226,7 @@ class Runner:
         which still holds at the apply because DuckDB lets one process write the file; on a
         server another session could drop a source's key meanwhile.
         """
-        stored = self.catalog.table(name) if self.catalog is not None else None
+        stored = self._stored(name)
         if entry.load not in PROVING_LOADS or not key or stored is None or entry.sql is None:
             return False
         if self.options.full_refresh or not self.engine.enforces_keys or stored.kind != "table":

@@ -16,10 +16,10 @@ The stage is typed like the table (created empty from it, then filled), so the k
 DELETE or MERGE and the INSERT all see the values as the table will store them. When the
 watermark column comes straight from a table the SELECT reads, that table's rows past the
 mark are read first, as a MATERIALIZED CTE the SELECT reads in place of the table
-(narrow.py): the joins are then planned on a relation of about the increment's size. Given the fingerprint of a verified table
-(`Build.verified_fingerprint`), the apply also proves the key by construction
-(pipeline/proof.py): fingerprint before, apply, fingerprint after (counted from what the
-DELETE removed and the stage added), all in the one transaction.
+(narrow.py), so the joins are planned on a relation of their own, not on the whole table.
+Given the fingerprint of a verified table (`Build.verified_fingerprint`), the apply also
+proves the key by construction (pipeline/proof.py): fingerprint before, apply, fingerprint
+after (counted from what the DELETE removed and the stage added), all in one transaction.
 
 With `partition_by` on an engine that has partitions (Spark), the first build partitions the
 table by that column and an apply rewrites only the partitions the increment touches (see

@@ -3,25 +3,29 @@
 An incremental increment is the locked SELECT filtered on its watermark column. The engine
 pushes that filter into the scan of the source table the column comes from, but it plans the
 joins with a guessed selectivity (DuckDB assumes 20%), so at 1% changed rows of 10M it built
-the hash table on the 2.5M-row `orders` side instead of on the 100k changed lines: 0.11 s
-against 0.06 s when those rows are read first, in a relation of their own. The caller
-(materialize/incremental.py) reads them as a MATERIALIZED CTE that the SELECT reads in place
-of the table: one filtered scan, which DuckDB sizes at 4% of the table (its 20% for the
-filter in the CTE and again for the one on the output) and builds its hash table on. That
-is still a guess: a joined table smaller than it becomes the build side instead, a hash
-table over that table where a probe of it would do, bounded by the size of the guess.
-A TEMP copy, whose row count the planner knows, made the whole incremental run slower: at
-100k changed lines of 10M, 0.121 s against 0.113 s (medians of 32 runs; a table's storage
-to write and read back), and 0.410 s against 0.398 s when the changes are scattered. An
-exact LIMIT, read by a count first, cost 0.025 s more there (a second scan of the column).
+the hash table on the 2.5M-row `orders` side instead of on the 100k changed lines (the
+stage: 0.11 s against 0.06 s once those rows were read first, then into a TEMP copy).
 
-The rewrite is exact, not a heuristic: when the watermark output column is a column (or a
-cast of one) of a table T read in the SELECT's own FROM or JOINs, each output row's watermark
+The caller (materialize/incremental.py) now reads them as a MATERIALIZED CTE that the SELECT
+reads in place of the table: one filtered scan, which DuckDB sizes at 4% of the table (its
+20% for the filter in the CTE and again for the one on the output) and builds its hash table
+on. That is a guess, not a count: a joined table smaller than it becomes the build side
+instead, a hash table over that table where a probe of it would do, bounded by the guess.
+The TEMP copy, whose row count the planner knew, made the whole incremental run slower: at
+100k changed lines of 10M, 0.121 s against 0.113 s (medians of 32 runs; a table's storage to
+write and read back), and 0.410 s against 0.398 s with scattered changes. An exact LIMIT,
+read by a count first, cost 0.025 s more there (a second scan of the watermark column).
+
+The rewrite keeps the rows exact: when the watermark output column is a column (or a cast
+of one) of a table T read in the SELECT's own FROM or JOINs, each output row's watermark
 is computed from the one T row it came from, so dropping the T rows that fail the same
 predicate drops only output rows the filter drops anyway. A T row on the null-supplying side
 of an outer join can only turn a row into one whose watermark is NULL, and the filter, which
-the caller keeps on the output, removes those. Aggregates, DISTINCT, windows, LIMIT and set
-operations mix rows, so their SELECTs are left as they are (correct, only slower).
+the caller keeps on the output, removes those. Aggregates, DISTINCT, windows, LIMIT, samples
+and set operations mix rows, and ASOF and POSITIONAL joins match a row by its neighbours, so
+their SELECTs are left as they are (correct, only slower). One difference remains: a cast
+in the watermark column is applied to every T row before the joins and WHERE, so a cast that
+fails on a row they would have dropped fails the increment (the plain one would not).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ from sqlglot import exp
 
 from mapforge.pipeline.materialize.sql import ident
 
-_MIXING = ("group", "having", "qualify", "distinct", "limit", "offset")
+_MIXING = ("group", "having", "qualify", "distinct", "limit", "offset", "sample")
+# an ASOF join matches each row to its nearest one, a POSITIONAL join by row number: dropping
+# source rows changes which rows the others are matched to, not only which rows come out
+_MATCHING = ("ASOF", "POSITIONAL")
 
 
 @dataclass(frozen=True)
@@ -43,16 +50,18 @@ class Narrowed:
 
 
 def narrow(
-    query: exp.Expression, watermark: str, bound: exp.Expression, temp: str
+    query: exp.Expression, watermark: str, bound: exp.Expression, name: str
 ) -> Narrowed | None:
-    """The SELECT reading its watermark source's rows past the mark from `temp` (the name of
-    a CTE the caller defines as `picked`), or None when unsafe."""
+    """The SELECT reading its watermark source's rows past the mark from `name` (a CTE the
+    caller defines as `picked`), or None when unsafe."""
     if not isinstance(query, exp.Select) or any(query.args.get(a) for a in _MIXING):
         return None
-    if query.find(exp.Window, exp.AggFunc) or any(
+    if query.find(exp.Window, exp.AggFunc, exp.TableSample) or any(
         c.args.get("db") for c in query.find_all(exp.Column)
     ):
-        return None  # windows and aggregates mix rows; db.table.column outlives a rename
+        return None  # windows, aggregates and samples mix rows; db.table.column outlives a rename
+    if any(j.method in _MATCHING for j in query.args.get("joins") or []):
+        return None
     mark = _projection(query, watermark)
     table = _source_of(mark, query) if mark is not None else None
     if mark is None or table is None:
@@ -63,9 +72,9 @@ def narrow(
     narrowed = query.copy()
     for node in narrowed.find_all(exp.Table):
         if node.parent_select is narrowed and _alias(node).name.lower() == alias.name.lower():
-            node.replace(exp.Table(this=ident(temp), alias=exp.TableAlias(this=alias.copy())))
+            node.replace(exp.Table(this=ident(name), alias=exp.TableAlias(this=alias.copy())))
             break
-    return Narrowed(picked, narrowed, temp)
+    return Narrowed(picked, narrowed, name)
 
 
 def _projection(query: exp.Select, name: str) -> exp.Expression | None:
@@ -122,10 +131,11 @@ def _columns(query: exp.Select, alias: exp.Identifier) -> list[exp.Expression]:
     if query.find(exp.Subquery, exp.Exists, exp.Star, exp.Lateral, exp.Unnest):
         return [exp.Star()]
     single = len(_from_items(query)) == 1
+    outputs = {e.alias.lower() for e in query.expressions if isinstance(e, exp.Alias)}
     names: dict[str, exp.Identifier] = {}
     for column in query.find_all(exp.Column):
-        if not column.table and not single:
-            return [exp.Star()]  # an unqualified column of a join may be T's
+        if not column.table and (not single or column.name.lower() in outputs):
+            return [exp.Star()]  # an unqualified name may be another table's, or an output's
         if not column.table or column.table.lower() == alias.name.lower():
             names.setdefault(column.name.lower(), column.this)
     return [exp.column(i.copy(), table=alias.copy()) for i in names.values()] or [exp.Star()]

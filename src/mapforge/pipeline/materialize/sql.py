@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from mapforge.engines.base import Engine
 from mapforge.errors import PipelineError
@@ -31,7 +32,7 @@ def col(name: str, of: str | None = None) -> exp.Column:
 
 
 def staging(target: str, role: str) -> str:
-    """Name of a temp table a materialization of `target` works in."""
+    """Name of a temp table (or CTE) a materialization of `target` works in."""
     return f"{INTERNAL_PREFIX}{role}_{target}"
 
 
@@ -46,8 +47,16 @@ def run(engine: Engine, expression: exp.Expression) -> None:
 
 
 def parse_locked(sql: str, dialect: str) -> exp.Expr:
-    """The locked SELECT's tree (sqlglot raises a ParseError on text that is not SQL)."""
-    return sqlglot.parse_one(sql.strip().rstrip(";"), read=dialect)
+    """The locked SELECT's tree; a PipelineError (the target fails, the run goes on) when it
+    does not parse, which only a lock edited by hand or another sqlglot can cause."""
+    try:
+        return sqlglot.parse_one(sql.strip().rstrip(";"), read=dialect)
+    except SqlglotError as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise PipelineError(
+            f"the locked SQL does not parse as {dialect}: {first}",
+            hint="plan the target again (`mapforge plan --select <target>`)",
+        ) from None
 
 
 def source(sql: str, engine: Engine, parsed: exp.Expr | None = None) -> exp.Subquery:
