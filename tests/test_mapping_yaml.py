@@ -141,6 +141,13 @@ def error(tmp_path: Path, text: str) -> str:
             "tags: {core: 1}",
             "mappings/crm.yaml, row 9, column targets[0].tags: expected text",
         ),
+        (
+            "  - name: fct_orders",
+            "  - name: dw.fct_orders",
+            "mappings/crm.yaml, row 22, column targets[1].name: target table 'dw.fct_orders'"
+            " names a schema; targets are created in the engine's own (hint: write"
+            " 'fct_orders', and set the schema as `schema:` under `engine:`",
+        ),
     ],
 )
 def test_errors_point_at_path_and_line(tmp_path: Path, old: str, new: str, expected: str) -> None:

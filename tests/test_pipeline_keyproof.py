@@ -410,26 +410,3 @@ def test_an_increment_reads_the_table_from_the_runs_catalog_not_the_engine_again
     ran = [str(r.args[1]) for r in caplog.records if r.name == "mapforge.engines.duckdb"]  # type: ignore[index]
     assert 'SELECT * FROM "fct" LIMIT 0' not in ran
     assert not [s for s in ran if "from duckdb_tables()" in s.lower()]  # no table_exists
-
-
-def test_a_dotted_target_name_is_not_taken_for_the_table_named_after_the_dot(
-    tmp_path: Path,
-) -> None:
-    """The catalog's fallback to the last part of a name must not hand `stg.fct` fct's columns."""
-    root = tmp_path / "p"
-    (root / "mappings").mkdir(parents=True)
-    (root / "mapforge.yml").write_text(
-        "mappings:\n  - mappings/*.yaml\nengine:\n  type: duckdb\n  path: warehouse.duckdb\n"
-    )
-    (root / "mappings" / "fct.yaml").write_text(textwrap.dedent(MAPPING).replace("fct", "stg.fct"))
-    sql(
-        root,
-        "create table orders as select range::int as order_id, range::int as amount,"
-        " (range < 10)::int as updated_at from range(100)",
-    )
-    sql(root, "create table fct (order_id int, updated_at int)")  # not the target
-    with open_project(root) as project:
-        assert api.plan(project).ok
-    [built] = [r for r in run(root, T1).results if r.name == "stg.fct"]
-    assert built.rows == 100  # built, not applied to `fct` (its tests are another matter)
-    assert sql(root, 'select count(*) from "stg.fct"') == [(100,)]

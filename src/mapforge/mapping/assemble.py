@@ -39,7 +39,7 @@ def build_target(rows: Sequence[Row]) -> Target:
     table_rows = [row for row in rows if _is_table_row(row)]
     column_rows = [row for row in rows if not _is_table_row(row)]
     target = Target(
-        name=head.text("target_table"),
+        name=_target_name(head),
         columns=_columns(head, column_rows),
         joins=_joins(rows),
         filter=_single(rows, "filter", _filter),
@@ -179,6 +179,23 @@ def _check_options(target: Target, rows: Sequence[Row]) -> None:
             "config",
             lambda _: check_load_options(target.config, target.load, names, target.name),
         )
+
+
+def _target_name(head: Row) -> str:
+    """The target table's name, which names one table in the engine's schema.
+
+    `dw.dim_customer` would be half a schema-qualified name: the engine would create a table
+    literally called that while its checks read `dim_customer` in schema `dw`.
+    """
+    name = head.text("target_table")
+    if "." in name:
+        raise head.error(
+            "target_table",
+            f"target table {name!r} names a schema; targets are created in the engine's own",
+            hint=f"write {name.rsplit('.', 1)[-1]!r}, and set the schema as `schema:` under "
+            "`engine:` in mapforge.yml (PostgreSQL, Spark)",
+        )
+    return name
 
 
 def _check_keyed(target: Target, first: Row) -> None:
