@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import re
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from freetext_project import make
+from rich.console import Console
 from typer.testing import CliRunner
 
 from mapforge.cli import app
+from mapforge.cli.cost_command import cost_tables
 from mapforge.config import LLMConfig
-from mapforge.cost import COMPLETION_BASE, COMPLETION_PER_COLUMN
+from mapforge.cost import COMPLETION_BASE, COMPLETION_PER_COLUMN, cost_report
 from mapforge.llm import LEDGER_FILE, PRICES, LazyGateway, Ledger, LedgerRow, price_for
 from mapforge.llm.prices import genai_price
 from mapforge.testing import FakeLLMServer
@@ -103,6 +106,7 @@ def test_cost_shows_semantic_hits_apart(tmp_path: Path) -> None:
     head = [re.split("[┃|]", line)[1:-1] for line in lines if line.startswith(("┃", "|"))]
     titles = [" ".join(part.strip() for part in parts).strip() for parts in zip(*head, strict=True)]
     assert code == 0 and titles[:4] == ["model", "calls", "cache hits", "semantic hits"]
+    assert titles[5:] == ["input tokens", "output tokens", "USD"]  # whole, not cut with "…"
     cells = [[c.strip() for c in re.split("[│|]", line)[1:5]] for line in lines if "m-" in line]
     assert cells == [["m-a", "4", "3", "2"], ["m-b", "2", "1", "0"]]
     assert "cache_hits=4  semantic_hits=2" in out
@@ -190,3 +194,10 @@ def test_estimate_after_a_plan_is_empty_and_says_no_call(
     code, out = invoke("plan", "-p", str(project), "--estimate")
     assert code == 0 and "no model was called" in out and "t_000" not in out
     assert len(fake_llm.requests) == requests
+
+
+def test_cost_tables_fit_80_columns_without_cutting_a_header(tmp_path: Path) -> None:
+    screen = StringIO()
+    cost_tables(Console(file=screen, width=80), cost_report(tmp_path / LEDGER_FILE, ["day"]))
+    table = [line for line in screen.getvalue().splitlines() if line.startswith("┃")]
+    assert table and "…" not in "".join(table) and "output" in "".join(table)

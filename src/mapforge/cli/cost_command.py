@@ -42,8 +42,16 @@ def cost(project_dir: ProjectDir = Path("."), by: ByOption = None, as_json: AsJs
     emit_json(report.to_json()) if as_json else cost_tables(out, report)
 
 
+# words that fold onto two lines of six letters at most, so all eight columns fit in 80
+_HEADERS = {
+    "prompt_tokens": "input tokens",
+    "completion_tokens": "output tokens",
+    "cost_usd": "USD",
+}
+
+
 def cost_tables(console: Console, report: CostReport) -> None:
-    headers = [c.replace("_", " ") for c in COLUMNS if c != "cost_usd"] + ["USD"]
+    headers = [_HEADERS.get(c, c.replace("_", " ")) for c in COLUMNS]
     for grouping, rows in report.groups.items():
         table = Table(grouping, *headers, title=f"cost by {grouping}")
         for row in rows:
