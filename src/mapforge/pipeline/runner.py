@@ -148,7 +148,12 @@ class Runner:
         assert entry.sql is not None  # the caller only runs runnable entries
         target = self.spec.target(name)
         key = tuple(target.key) if target else ()
-        increments = entry.load in PROVING_LOADS and not self.options.full_refresh
+        # an increment, not a first build: only then are the tree and the columns used
+        increments = (
+            entry.load in PROVING_LOADS
+            and not self.options.full_refresh
+            and self._stored(name) is not None
+        )
         query = self._parsed(entry.sql) if increments else None
         return Build(
             name=name,
@@ -227,7 +232,7 @@ class Runner:
         server another session could drop a source's key meanwhile.
         """
         stored = self._stored(name)
-        if entry.load not in PROVING_LOADS or not key or stored is None or entry.sql is None:
+        if entry.load not in PROVING_LOADS or not key or stored is None:
             return False
         if self.options.full_refresh or not self.engine.enforces_keys or stored.kind != "table":
             return False
